@@ -1,0 +1,106 @@
+// Package sms is the provider contract: what every SMS provider (Twilio, the simulator, …) implements.
+package sms
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Sender sends one message. It is the only capability every provider must have.
+type Sender interface {
+	Send(ctx context.Context, m Message) (Receipt, error)
+}
+
+// StatusChecker fetches the current delivery status of a message the provider accepted.
+type StatusChecker interface {
+	Status(ctx context.Context, id string) (Receipt, error)
+}
+
+// Finder looks for a message the provider may have accepted even though the send returned an
+// ambiguous error (a timeout after the request was written, a dropped connection). It reports
+// found=false only when it is sure the provider has no such message since the given time.
+type Finder interface {
+	Find(ctx context.Context, m Message, since time.Time) (r Receipt, found bool, err error)
+}
+
+// Message is one SMS to one number.
+type Message struct {
+	To   string // E.164
+	Body string
+	Ref  string // our delivery id, for logs and providers that accept a client reference
+}
+
+// Receipt is what the provider said about a message.
+type Receipt struct {
+	ID        string // the provider's message id
+	Status    Status
+	Segments  int
+	ErrorCode string // the provider's error code for undelivered/failed, if any
+	Reason    string // plain-language reason for ErrorCode, if known
+}
+
+// Status is a provider-side message status, normalised across providers.
+type Status string
+
+// Provider-side statuses. Accepted and Queued mean the provider took the message.
+const (
+	StatusAccepted    Status = "accepted"
+	StatusQueued      Status = "queued"
+	StatusSending     Status = "sending"
+	StatusSent        Status = "sent"
+	StatusDelivered   Status = "delivered"
+	StatusUndelivered Status = "undelivered"
+	StatusFailed      Status = "failed"
+)
+
+// Final reports whether no later status change is expected.
+func (s Status) Final() bool {
+	return s == StatusDelivered || s == StatusUndelivered || s == StatusFailed
+}
+
+// Error is a provider error, classified so the engine knows what to do with it.
+//
+// The zero classification (none of Permanent, Ambiguous, Fatal) is transient: the request did not
+// reach the provider or the provider asked us to come back later, so it is safe to retry.
+type Error struct {
+	Code       string        // provider error code ("21211", "429", …)
+	Reason     string        // plain-language reason for the report
+	Permanent  bool          // never retried: invalid number, landline, opted out, …
+	OptedOut   bool          // the recipient opted out: remember the number so later campaigns skip it
+	Ambiguous  bool          // the request may have reached the provider: reconcile, never blindly retry
+	Fatal      bool          // the whole run must stop: bad credentials, suspended account
+	RetryAfter time.Duration // the provider's requested wait before the next request, if it said
+	Err        error
+}
+
+func (e *Error) Error() string {
+	msg := e.Reason
+	if msg == "" && e.Err != nil {
+		msg = e.Err.Error()
+	}
+	if e.Code != "" {
+		return fmt.Sprintf("%s (code %s)", msg, e.Code)
+	}
+	return msg
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Classify returns the *Error inside err. An error that is not an *Error is treated as transient
+// only when it is a context error from our side; anything else unknown is ambiguous, because we
+// cannot tell whether the request reached the provider.
+func Classify(err error) *Error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return &Error{Ambiguous: true, Reason: "request interrupted", Err: err}
+	}
+	return &Error{Ambiguous: true, Reason: err.Error(), Err: err}
+}

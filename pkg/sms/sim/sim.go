@@ -18,13 +18,12 @@ import (
 	"fmt"
 	"hash/fnv"
 	"os"
-	"path"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/smscast/smscast/pkg/sms"
+	"github.com/smscast/smscast/pkg/sms/internal/pattern"
 	"github.com/smscast/smscast/pkg/sms/internal/segment"
 )
 
@@ -100,11 +99,8 @@ func New(cfg Config) (*Sender, error) {
 		pats []string
 	}{{"permanent", cfg.Permanent}, {"transient", cfg.Transient}, {"ambiguous", cfg.Ambiguous}, {"undelivered", cfg.Undelivered}} {
 		for _, p := range l.pats {
-			if p == "" {
-				return nil, fmt.Errorf("sim: empty %s pattern: remove it or give a number, suffix or glob", l.name)
-			}
-			if _, err := path.Match(p, ""); err != nil {
-				return nil, fmt.Errorf("sim: %s pattern %q is not a valid glob: %w", l.name, p, err)
+			if err := pattern.Check(p); err != nil {
+				return nil, fmt.Errorf("sim: %s: %w", l.name, err)
 			}
 		}
 	}
@@ -367,22 +363,9 @@ func ReadOutbox(name string) ([]Record, error) {
 }
 
 // Match reports whether an E.164 number matches a pattern (see the package comment).
-func Match(pattern, number string) bool {
-	if strings.ContainsAny(pattern, "*?[") {
-		ok, _ := path.Match(pattern, number)
-		return ok
-	}
-	return strings.HasSuffix(number, pattern)
-}
+func Match(p, number string) bool { return pattern.Match(p, number) }
 
-func matchAny(pats []string, number string) bool {
-	for _, p := range pats {
-		if Match(p, number) {
-			return true
-		}
-	}
-	return false
-}
+func matchAny(pats []string, number string) bool { return pattern.Any(pats, number) }
 
 // id derives "SM" + 32 hex digits from the seed, the salt and the sequence number.
 func (s *Sender) id(seq uint64) string {

@@ -3,7 +3,11 @@
 // copy exists so that pkg/sms stays free of dependencies on the layers above it.
 package segment
 
-import "unicode/utf16"
+import (
+	"unicode/utf16"
+
+	"github.com/rivo/uniseg"
+)
 
 // gsmBasic is the GSM 03.38 default alphabet; gsmExt needs an escape and costs two septets.
 const (
@@ -23,33 +27,52 @@ func runeSet(s string) map[rune]bool {
 }
 
 // Count returns the number of segments body needs: GSM-7 (160 septets, 153 per part) when every
-// character is in the GSM alphabet, else UCS-2 (70 UTF-16 units, 67 per part).
+// character is in the GSM alphabet, else UCS-2 (70 UTF-16 units, 67 per part). As carriers do,
+// an escaped GSM character or a grapheme is never split across two parts.
 func Count(body string) (segments int, gsm7 bool) {
-	if body == "" {
-		return 1, true
-	}
-	septets, units := 0, 0
 	gsm7 = true
 	for _, r := range body {
-		switch {
-		case basic[r]:
-			septets++
-		case ext[r]:
-			septets += 2
-		default:
+		if !basic[r] && !ext[r] {
 			gsm7 = false
+			break
 		}
-		units += utf16.RuneLen(r)
 	}
+	var sizes []int // the cost of each indivisible unit
+	total := 0
 	if gsm7 {
-		return parts(septets, 160, 153), true
+		for _, r := range body {
+			n := 1
+			if ext[r] {
+				n = 2
+			}
+			sizes = append(sizes, n)
+			total += n
+		}
+		return pack(sizes, total, 160, 153), true
 	}
-	return parts(units, 70, 67), false
+	g := uniseg.NewGraphemes(body)
+	for g.Next() {
+		n := 0
+		for _, r := range g.Runes() {
+			n += utf16.RuneLen(r)
+		}
+		sizes = append(sizes, n)
+		total += n
+	}
+	return pack(sizes, total, 70, 67), false
 }
 
-func parts(n, single, multi int) int {
-	if n <= single {
+func pack(sizes []int, total, single, multi int) int {
+	if total <= single {
 		return 1
 	}
-	return (n + multi - 1) / multi
+	segs, used := 1, 0
+	for _, n := range sizes {
+		if used+n > multi {
+			segs++
+			used = 0
+		}
+		used += n
+	}
+	return segs
 }

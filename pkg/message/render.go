@@ -1,0 +1,449 @@
+package message
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"text/template"
+	"time"
+)
+
+// maxRowsShown is how many rows an error lists before it only counts them.
+const maxRowsShown = 20
+
+// Rendered is one recipient's message.
+type Rendered struct {
+	Row          int
+	Lang         string // the language of the text used: ja or en
+	Body         string
+	Replacements []Replacement // made by smart encoding (Env.Smart), for the preview
+}
+
+// RenderAll renders t for every input. A value missing for any input is an error naming the rows.
+func (t *Template) RenderAll(in []Input, env Env) ([]string, error) {
+	rs, err := t.RenderEach(in, env)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.Body
+	}
+	return out, nil
+}
+
+// RenderEach renders t for every input, in order. Every row is rendered before an error is
+// returned, so the error covers them all: a *MissingError when fields are missing (each field with
+// all its rows), else a *RowError (a value a helper cannot read, such as a date). Each input's
+// language is its Lang when the template has that language, else Env.Lang, else ja, else en.
+// Templates are safe for concurrent use; each call keeps its own state.
+func (t *Template) RenderEach(in []Input, env Env) ([]Rendered, error) {
+	if env.Now.IsZero() {
+		return nil, errors.New("message: Env.Now is not set")
+	}
+	envLang := LangJA
+	if env.Lang != "" {
+		if envLang = NormalizeLang(env.Lang); envLang == "" {
+			return nil, fmt.Errorf("unknown language %q: use ja or en", env.Lang)
+		}
+	}
+	type key struct {
+		x    *Text
+		lang string
+	}
+	renderers := map[key]*renderer{}
+	var last *renderer
+	var lastKey key
+	problems := problemSet{}
+	out := make([]Rendered, len(in))
+	var buf bytes.Buffer
+	for i := range in {
+		row := in[i].Row
+		if row == 0 {
+			row = i + 1
+		}
+		x, lang := t.resolve(in[i].Lang, envLang)
+		if x == nil {
+			return nil, fmt.Errorf("template %q has no text", t.Name)
+		}
+		k := key{x, lang}
+		r := last
+		if r == nil || k != lastKey {
+			if r = renderers[k]; r == nil {
+				var err error
+				if r, err = newRenderer(x, lang, env); err != nil {
+					return nil, err
+				}
+				renderers[k] = r
+			}
+			last, lastKey = r, k
+		}
+		body, ok := r.render(&buf, &in[i], row, &problems)
+		if !ok {
+			continue
+		}
+		out[i] = Rendered{Row: row, Lang: lang, Body: body}
+		if env.Smart {
+			out[i].Body, out[i].Replacements = Smart(body)
+		}
+	}
+	if err := problems.err(t.displayName()); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (t *Template) displayName() string {
+	if t.AdHoc {
+		return ""
+	}
+	return t.Name
+}
+
+// resolve picks the text and the language of the helpers for one input.
+func (t *Template) resolve(rowLang, envLang string) (*Text, string) {
+	l := NormalizeLang(rowLang)
+	if l == "" || !t.AdHoc && t.Texts[l] == nil {
+		l = envLang
+	}
+	x := t.Text(l)
+	if x != nil && x.Lang != "" {
+		l = x.Lang
+	}
+	return x, l
+}
+
+// Sample renders the text for lang with each variable's sample value (its default when it has no
+// sample; [NAME] when neither), a sample patient, and env (Clinic, ClinicPhone and any Vars given,
+// which win over the samples).
+func (t *Template) Sample(lang string, env Env) (string, error) {
+	x := t.Text(lang)
+	if x == nil {
+		return "", fmt.Errorf("template %q has no text", t.Name)
+	}
+	if lang == "" {
+		lang = x.Lang
+	}
+	fields := map[string]string{FieldName: "山田 太郎", FieldPhone: "+819012345678"}
+	if lang == LangEN {
+		fields[FieldName] = "Taro Yamada"
+	}
+	for _, r := range x.refs.keys {
+		if !isBuiltin(r.name) {
+			fields[r.name] = "[" + r.name + "]"
+		}
+	}
+	for _, v := range x.Vars {
+		switch {
+		case v.Sample != "":
+			fields[v.Name] = v.Sample
+		case v.Default != "":
+			fields[v.Name] = v.Default
+		}
+	}
+	env.Lang = lang
+	rs, err := t.RenderEach([]Input{{Row: 1, Lang: lang, Fields: fields}}, env)
+	if err != nil {
+		return "", err
+	}
+	return rs[0].Body, nil
+}
+
+// stubFuncs declare the helpers for parsing; each render binds its own (see newRenderer).
+var stubFuncs = template.FuncMap{
+	"field":    func(string) (string, error) { return "", nil },
+	"optional": func(string) string { return "" },
+	"day":      func(string) (string, error) { return "", nil },
+	"longday":  func(string) (string, error) { return "", nil },
+}
+
+// renderer renders one text in one language for one RenderEach call.
+type renderer struct {
+	x     *Text
+	lang  string
+	env   *Env
+	tmpl  *template.Template
+	data  map[string]string // the current row's fields; reused row after row
+	today string
+	dates map[string]string // day/longday results by kind and value: most rows share one date
+}
+
+func newRenderer(x *Text, lang string, env Env) (*renderer, error) {
+	t, err := x.tmpl.Clone()
+	if err != nil {
+		return nil, err
+	}
+	r := &renderer{x: x, lang: lang, env: &env, tmpl: t, data: map[string]string{},
+		today: FormatDay(env.Now, lang), dates: map[string]string{}}
+	t.Funcs(template.FuncMap{
+		"field":    r.field,
+		"optional": r.optional,
+		"day":      func(s string) (string, error) { return r.date(s, FormatDay, "d") },
+		"longday":  func(s string) (string, error) { return r.date(s, FormatLongDay, "l") },
+	})
+	return r, nil
+}
+
+// missingFieldError is a field the template needs and the row does not give.
+type missingFieldError struct{ name string }
+
+func (e *missingFieldError) Error() string { return fmt.Sprintf("no value for field %q", e.name) }
+
+func (r *renderer) field(name string) (string, error) {
+	if v, ok := r.data[name]; ok {
+		return v, nil
+	}
+	return "", &missingFieldError{name: name}
+}
+
+func (r *renderer) optional(name string) string {
+	return r.data[name]
+}
+
+func (r *renderer) date(s string, format func(time.Time, string) string, kind string) (string, error) {
+	if s == "" {
+		return "", nil // only a placeholder for a missing field reaches here: that is reported
+	}
+	if v, ok := r.dates[kind+s]; ok {
+		return v, nil
+	}
+	t, err := ParseDate(s, r.env.Now)
+	if err != nil {
+		return "", err
+	}
+	v := format(t, r.lang)
+	if len(r.dates) < 1024 {
+		r.dates[kind+s] = v
+	}
+	return v, nil
+}
+
+// lookup finds one field for the current input, by precedence.
+func (r *renderer) lookup(name string, in *Input) (string, bool) {
+	if name == FieldToday {
+		return r.today, true
+	}
+	if v := r.env.LangVars[r.lang][name]; !blank(v) {
+		return v, true
+	}
+	if v := r.env.Vars[name]; !blank(v) {
+		return v, true
+	}
+	if v := in.Fields[name]; !blank(v) {
+		return v, true
+	}
+	for _, v := range r.x.Vars {
+		if v.Name == name && v.Default != "" {
+			return v.Default, true
+		}
+	}
+	if name == FieldClinic || name == FieldClinicPhone {
+		return "", true
+	}
+	return "", false
+}
+
+func blank(s string) bool { return strings.TrimSpace(s) == "" }
+
+// fill sets r.data to the input's fields: only those the text names, unless it uses the data whole.
+func (r *renderer) fill(in *Input) {
+	clear(r.data)
+	if !r.x.refs.dynamic {
+		for _, k := range r.x.refs.keys {
+			if v, ok := r.lookup(k.name, in); ok {
+				r.data[k.name] = v
+			}
+		}
+		return
+	}
+	for _, v := range r.x.Vars {
+		if v.Default != "" {
+			r.data[v.Name] = v.Default
+		}
+	}
+	for _, m := range []map[string]string{in.Fields, r.env.Vars, r.env.LangVars[r.lang]} {
+		for k, v := range m {
+			if !blank(v) {
+				r.data[k] = v
+			}
+		}
+	}
+	for _, k := range []string{FieldClinic, FieldClinicPhone} {
+		if _, ok := r.data[k]; !ok {
+			r.data[k] = ""
+		}
+	}
+	r.data[FieldToday] = r.today
+}
+
+// render executes the text for one input. On a missing field it records it, gives the field a
+// placeholder and runs again, to find every missing field of the row.
+func (r *renderer) render(buf *bytes.Buffer, in *Input, row int, ps *problemSet) (string, bool) {
+	r.fill(in)
+	failed := false
+	for range 64 {
+		buf.Reset()
+		err := r.tmpl.Execute(buf, r.data)
+		if err == nil {
+			break
+		}
+		if name, ok := missingKey(err); ok {
+			if _, seen := r.data[name]; seen {
+				ps.add(problem{kind: "other", msg: err.Error()}, row)
+				return "", false
+			}
+			ps.add(problem{kind: "missing", msg: name}, row)
+			r.data[name] = ""
+			failed = true
+			continue
+		}
+		if !failed {
+			ps.add(problem{kind: "other", msg: userMessage(err)}, row)
+		}
+		return "", false
+	}
+	if failed {
+		return "", false
+	}
+	return strings.TrimSpace(buf.String()), true
+}
+
+// missingKey tells whether err is a missing field, and which.
+func missingKey(err error) (string, bool) {
+	var mf *missingFieldError
+	if errors.As(err, &mf) {
+		return mf.name, true
+	}
+	const marker = "map has no entry for key "
+	msg := err.Error()
+	if i := strings.LastIndex(msg, marker); i >= 0 {
+		if name, err := strconv.Unquote(msg[i+len(marker):]); err == nil {
+			return name, true
+		}
+	}
+	return "", false
+}
+
+// userMessage keeps what a user can act on from an execution error.
+func userMessage(err error) string {
+	var de *DateError
+	if errors.As(err, &de) {
+		return de.Error()
+	}
+	return err.Error()
+}
+
+type problem struct {
+	kind string // "missing" (msg is the field) or "other"
+	msg  string
+}
+
+// problemSet collects problems with their rows, in order of first appearance.
+type problemSet struct {
+	order []problem
+	rows  map[problem][]int
+}
+
+func (ps *problemSet) add(p problem, row int) {
+	if ps.rows == nil {
+		ps.rows = map[problem][]int{}
+	}
+	if _, ok := ps.rows[p]; !ok {
+		ps.order = append(ps.order, p)
+	}
+	ps.rows[p] = append(ps.rows[p], row)
+}
+
+func (ps *problemSet) err(name string) error {
+	var me MissingError
+	var other []problem
+	for _, p := range ps.order {
+		if p.kind == "missing" {
+			me.Fields = append(me.Fields, MissingField{Field: p.msg, Rows: ps.rows[p]})
+		} else {
+			other = append(other, p)
+		}
+	}
+	if len(me.Fields) > 0 {
+		me.Template = name
+		return &me
+	}
+	if len(other) > 0 {
+		return &RowError{Template: name, Rows: ps.rows[other[0]], Err: errors.New(other[0].msg), Others: len(other) - 1}
+	}
+	return nil
+}
+
+// MissingError is a field the template needs that some rows do not give: no --var, no column, or
+// an empty cell. It lists every such field with all its rows.
+type MissingError struct {
+	Template string // "" for an ad-hoc text
+	Fields   []MissingField
+}
+
+// MissingField is one missing field and the rows missing it.
+type MissingField struct {
+	Field string
+	Rows  []int
+}
+
+func (e *MissingError) Error() string {
+	var b strings.Builder
+	for i, f := range e.Fields {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		if e.Template == "" {
+			b.WriteString("the message")
+		} else {
+			fmt.Fprintf(&b, "template %q", e.Template)
+		}
+		fmt.Fprintf(&b, " needs field %q for %s: add --var %s=VALUE or a %s column", f.Field, formatRows(f.Rows), f.Field, f.Field)
+	}
+	return b.String()
+}
+
+// RowError is a problem other than a missing field (a value that is not a date...), with the rows
+// it affects; Others counts further, different problems.
+type RowError struct {
+	Template string
+	Rows     []int
+	Err      error
+	Others   int
+}
+
+func (e *RowError) Error() string {
+	who := "the message"
+	if e.Template != "" {
+		who = fmt.Sprintf("template %q", e.Template)
+	}
+	msg := fmt.Sprintf("%s, %s: %v", who, formatRows(e.Rows), e.Err)
+	if e.Others > 0 {
+		msg += fmt.Sprintf(" (and %d other problems)", e.Others)
+	}
+	return msg
+}
+
+func (e *RowError) Unwrap() error { return e.Err }
+
+// formatRows writes "row 2", "rows 2, 3, 5" or "rows 2, 3, … (45 rows)" (the first 20 rows).
+func formatRows(rows []int) string {
+	if len(rows) == 1 {
+		return "row " + strconv.Itoa(rows[0])
+	}
+	var b strings.Builder
+	b.WriteString("rows ")
+	for i, r := range rows {
+		if i == maxRowsShown {
+			fmt.Fprintf(&b, ", … (%d rows)", len(rows))
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Itoa(r))
+	}
+	return b.String()
+}

@@ -1,4 +1,16 @@
 // Package roster reads patient lists as clinics export them and classifies every row.
+//
+// A list is a CSV or tab-separated file in UTF-8 (with or without a byte-order mark), CP932
+// (Shift_JIS, what Japanese Excel writes) or UTF-16 with a byte-order mark, with a header row.
+// The phone and name columns are found by header (電話番号, 携帯, TEL, phone, 氏名, 姓+名, …) or
+// named in Options. Every data row ends with a Class and, unless sendable, a Reason in plain words:
+// nothing is dropped silently. Rows with every cell blank are skipped and counted (Meta.BlankRows).
+//
+// Row numbers are the ones Excel shows: the header is row 1 and the first patient row 2. A quoted
+// cell with line breaks in it is still one row (records are counted, not lines), and a blank line,
+// which Excel shows as an empty row, still counts.
+//
+// Errors meant for the user are *Error values naming the file and row.
 package roster
 
 // Class is what a row's number allows.
@@ -22,18 +34,20 @@ type Options struct {
 	PhoneColumn string // header of the phone column; "" finds it by alias
 	NameColumn  string
 	Region      string // default region for numbers without a country code, e.g. "JP"
-	Encoding    string // "", "utf-8", "cp932"/"shift_jis"
-	OptOut      func(e164 string) bool
+	Encoding    string // "", "utf-8", "cp932"/"shift_jis", "utf-16le", "utf-16be"; "" detects it
+	// OptOut reports numbers that must not be sent to; they become OptedOut. It is called from
+	// the goroutine that called Load, Scan or Check, in row order, only for sendable numbers.
+	OptOut func(e164 string) bool
 }
 
 // Row is one data row of the list.
 type Row struct {
 	Row         int               // spreadsheet row number: the header is row 1
-	Fields      map[string]string // every column by header
+	Fields      map[string]string // every column by header (Meta.Header: trimmed, made unique)
 	Name        string
 	Phone       string // as written
 	PhoneColumn string // header of the column the phone came from
-	E164        string
+	E164        string // set for every valid number, sendable or not
 	Class       Class
 	Reason      string // plain words, for the report and the call list; empty when sendable
 	DuplicateOf int    // for Duplicate: the row where the number first appeared
@@ -48,7 +62,25 @@ type List struct {
 	PhoneColumn string
 	NameColumn  string
 	Rows        []Row
+
+	PhoneColumns []string // every phone column, in the order they are tried
+	BlankRows    int      // rows with every cell blank, skipped
 }
 
-// Load reads and classifies a whole list.
-func Load(path string, opts Options) (*List, error) { panic("TODO") }
+// Load reads and classifies a whole list. A list that reads cleanly but has no sendable number
+// (every number invalid, say) is returned without error: Check reports it, and the caller decides.
+func Load(path string, opts Options) (*List, error) {
+	var rows []Row
+	meta, err := Scan(path, opts, func(r Row) error {
+		rows = append(rows, r)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &List{
+		Path: meta.Path, Encoding: meta.Encoding, Delimiter: meta.Delimiter, Header: meta.Header,
+		PhoneColumn: meta.PhoneColumn, NameColumn: meta.NameColumn, Rows: rows,
+		PhoneColumns: meta.PhoneColumns, BlankRows: meta.BlankRows,
+	}, nil
+}

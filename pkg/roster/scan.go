@@ -1,0 +1,364 @@
+package roster
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// Meta describes a list as it was read.
+type Meta struct {
+	Path         string
+	Encoding     string   // EncodingUTF8, EncodingUTF8BOM, EncodingCP932, …
+	Delimiter    rune     // ',' or '\t'
+	Header       []string // Row.Fields keys, in column order
+	PhoneColumn  string   // the first phone column tried
+	PhoneColumns []string // every phone column, in the order they are tried
+	NameColumn   string   // "氏名", or "姓+名" for joined columns, or "" when there is none
+	Rows         int      // data rows passed to fn (blank rows are not counted)
+	BlankRows    int      // rows with every cell blank: skipped, they are not patients
+}
+
+// Scan reads and classifies a list row by row without holding it in memory, calling fn for every
+// data row in file order. Numbers are parsed on all cores; fn runs on the calling goroutine.
+// A fn error stops the scan and is returned as is. Rows before a read error are passed to fn
+// first, then the error (a *Error naming the row) is returned.
+func Scan(path string, opts Options, fn func(Row) error) (Meta, error) {
+	f, err := openFile(path)
+	if err != nil {
+		return Meta{Path: path}, err
+	}
+	defer f.Close()
+	return ScanReader(f, path, opts, fn)
+}
+
+// ScanReader is Scan over any reader; name is how errors refer to it. When r is also an
+// io.Seeker (a file), encoding detection may read ahead and seek back.
+func ScanReader(r io.Reader, name string, opts Options, fn func(Row) error) (Meta, error) {
+	return scan(r, name, opts, false, fn)
+}
+
+func openFile(path string) (*os.File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, &Error{Path: path, Msg: "no such file", Hint: "check the path and the file name", Err: err}
+		case errors.Is(err, fs.ErrPermission):
+			return nil, &Error{Path: path, Msg: "permission denied", Hint: "check that you may read the file", Err: err}
+		}
+		return nil, &Error{Path: path, Msg: "cannot open the list", Err: err}
+	}
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		f.Close()
+		return nil, &Error{Path: path, Msg: "this is a folder, not a list", Hint: "name the CSV file inside it"}
+	}
+	return f, nil
+}
+
+// region validates Options.Region; "" means JP.
+func region(opts Options, path string) (string, error) {
+	rg := strings.ToUpper(strings.TrimSpace(opts.Region))
+	if rg == "" {
+		rg = "JP"
+	}
+	if phonenumbers.GetCountryCodeForRegion(rg) == 0 {
+		return "", &Error{Path: path, Msg: "unknown region " + strconv.Quote(opts.Region),
+			Hint: "use a two-letter country code such as JP or US"}
+	}
+	return rg, nil
+}
+
+const (
+	batchRows = 256 // rows per unit of work: large enough to amortise channel costs
+)
+
+// scanned is a Row on its way through the pipeline, with its key in the duplicate set.
+type scanned struct {
+	Row
+	key    uint64
+	keyStr string
+}
+
+type batch struct {
+	seq   int
+	rows  []int    // row numbers
+	cells []string // len(rows) × ncols
+	blank int      // blank rows skipped while filling this batch
+	out   []scanned
+	err   error // read error after these rows
+	eof   bool
+}
+
+// scan runs the pipeline: one goroutine reads records into batches, GOMAXPROCS workers classify
+// them, and the calling goroutine puts batches back in file order, decides duplicates and opt-outs
+// (which depend on order) and calls fn. At most inFlight batches exist at once, so memory stays
+// flat however long the list. lean skips what Check does not need (Fields, Name, E164).
+func scan(r io.Reader, name string, opts Options, lean bool, fn func(Row) error) (Meta, error) {
+	meta := Meta{Path: name}
+	rg, err := region(opts, name)
+	if err != nil {
+		return meta, err
+	}
+	forced, ok := encodingOption(opts.Encoding)
+	if !ok {
+		return meta, &Error{Path: name, Msg: "unknown encoding " + strconv.Quote(opts.Encoding),
+			Hint: "use utf-8, cp932 (Shift_JIS) or utf-16le, or leave it out to detect it"}
+	}
+	lr, header, headerRow, err := openList(r, name, forced)
+	if err != nil {
+		return meta, err
+	}
+	cols, err := resolveColumns(header, opts, name, headerRow)
+	if err != nil {
+		return meta, err
+	}
+	meta.Encoding, meta.Delimiter, meta.Header = lr.enc, lr.delim, cols.keys
+	meta.NameColumn = cols.nameColumn
+	for _, i := range cols.phone {
+		meta.PhoneColumns = append(meta.PhoneColumns, cols.keys[i])
+	}
+	meta.PhoneColumn = meta.PhoneColumns[0]
+
+	workers := max(1, runtime.GOMAXPROCS(0))
+	inFlight := 4 * workers
+	tokens := make(chan struct{}, inFlight)
+	work := make(chan *batch, inFlight)
+	results := make(chan *batch, inFlight)
+	done := make(chan struct{})
+
+	go func() {
+		defer close(work)
+		for seq := 0; ; seq++ {
+			select {
+			case tokens <- struct{}{}:
+			case <-done:
+				return
+			}
+			b := lr.readBatch(seq)
+			work <- b
+			if b.err != nil || b.eof {
+				return
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			w := worker{cols: cols, lean: lean, p: phoneParser{region: rg, wantE164: !lean || opts.OptOut != nil}}
+			for b := range work {
+				select {
+				case <-done:
+				default:
+					w.process(b)
+				}
+				results <- b
+			}
+		})
+	}
+	go func() {
+		wg.Wait()
+		close(results)
+	}()
+
+	d := dedup{seen: make(map[uint64]int32)}
+	pending := make(map[int]*batch)
+	next := 0
+	var stopErr error
+	stop := func(err error) {
+		if stopErr == nil {
+			stopErr = err
+			close(done)
+		}
+	}
+	for b := range results {
+		if stopErr != nil {
+			continue // drain, so the workers and the reader can finish
+		}
+		pending[b.seq] = b
+		for stopErr == nil {
+			nb, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			next++
+			for i := range nb.out {
+				s := &nb.out[i]
+				d.apply(s, opts.OptOut)
+				meta.Rows++
+				if err := fn(s.Row); err != nil {
+					stop(err)
+					break
+				}
+			}
+			meta.BlankRows += nb.blank
+			<-tokens
+			if nb.err != nil {
+				stop(nb.err)
+			}
+		}
+	}
+	if stopErr != nil {
+		return meta, stopErr
+	}
+	if meta.Rows == 0 {
+		return meta, &Error{Path: name, Msg: "the list has a header but no patient rows",
+			Hint: "add one row per patient below the header, or check that this is the right file"}
+	}
+	return meta, nil
+}
+
+// readBatch reads up to batchRows data rows.
+func (lr *listReader) readBatch(seq int) *batch {
+	b := &batch{seq: seq, rows: make([]int, 0, batchRows), cells: make([]string, 0, batchRows*lr.ncols)}
+	for len(b.rows) < batchRows {
+		row, rec, err := lr.next()
+		if errors.Is(err, io.EOF) {
+			b.eof = true
+			return b
+		}
+		if err != nil {
+			b.err = err
+			return b
+		}
+		if blankRecord(rec) {
+			b.blank++
+			continue
+		}
+		if rec, err = lr.shape(row, rec); err == nil {
+			err = lr.checkCells(row, rec)
+		}
+		if err != nil {
+			b.err = err
+			return b
+		}
+		b.rows = append(b.rows, row)
+		b.cells = append(b.cells, rec...)
+	}
+	return b
+}
+
+// worker classifies the rows of a batch; each worker owns its phoneParser.
+type worker struct {
+	cols columns
+	lean bool
+	p    phoneParser
+}
+
+// classRank orders the numbers of a row's phone columns when none is sendable: a number staff can
+// call beats a broken one, which beats a blank.
+func classRank(c Class) int {
+	switch c {
+	case Sendable:
+		return 0
+	case Landline, VoIP, TollFree, Pager:
+		return 1
+	case Invalid:
+		return 2
+	}
+	return 3
+}
+
+func (w *worker) process(b *batch) {
+	n := len(w.cols.keys)
+	b.out = make([]scanned, len(b.rows))
+	var tried []number
+	for i, row := range b.rows {
+		cells := b.cells[i*n : (i+1)*n]
+		s := &b.out[i]
+		s.Row.Row = row
+
+		best := -1
+		var bn number
+		tried = tried[:0]
+		for _, ci := range w.cols.phone {
+			num := w.p.classify(cells[ci])
+			if len(w.cols.phone) > 1 {
+				tried = append(tried, num)
+			}
+			if best < 0 || classRank(num.class) < classRank(bn.class) {
+				best, bn = ci, num
+			}
+			if num.class == Sendable {
+				break
+			}
+		}
+		s.Phone, s.PhoneColumn = cells[best], w.cols.keys[best]
+		s.Class, s.Reason, s.E164 = bn.class, bn.reason, bn.e164
+		s.key, s.keyStr = bn.key, bn.keyStr
+		if bn.class != Sendable && len(tried) > 1 {
+			// Say what was wrong with the other phone columns, so a typo in 携帯 is not hidden
+			// behind the landline in 自宅.
+			for j, num := range tried {
+				ci := w.cols.phone[j]
+				if ci != best && num.class != Empty {
+					s.Reason += " (" + w.cols.keys[ci] + ": " + num.reason + ")"
+				}
+			}
+		}
+
+		if w.lean {
+			continue
+		}
+		s.Fields = make(map[string]string, n)
+		for j, k := range w.cols.keys {
+			s.Fields[k] = cells[j]
+		}
+		switch len(w.cols.name) {
+		case 0:
+		case 1:
+			s.Name = strings.TrimSpace(cells[w.cols.name[0]])
+		default:
+			parts := make([]string, 0, len(w.cols.name))
+			for _, ci := range w.cols.name {
+				if p := strings.TrimSpace(cells[ci]); p != "" {
+					parts = append(parts, p)
+				}
+			}
+			s.Name = strings.Join(parts, " ")
+		}
+	}
+	b.cells = nil
+}
+
+// dedup marks opted-out numbers and numbers already seen on an earlier row. It runs in file order.
+type dedup struct {
+	seen    map[uint64]int32
+	seenStr map[string]int32
+}
+
+func (d *dedup) apply(s *scanned, optOut func(string) bool) {
+	if s.Class != Sendable {
+		return
+	}
+	if optOut != nil && optOut(s.E164) {
+		s.Class, s.Reason = OptedOut, reasonOptedOut
+		return
+	}
+	var first int32
+	var dup bool
+	if s.key != 0 {
+		if first, dup = d.seen[s.key]; !dup {
+			d.seen[s.key] = int32(s.Row.Row)
+		}
+	} else {
+		if d.seenStr == nil {
+			d.seenStr = make(map[string]int32)
+		}
+		if first, dup = d.seenStr[s.keyStr]; !dup {
+			d.seenStr[s.keyStr] = int32(s.Row.Row)
+		}
+	}
+	if dup {
+		s.Class, s.DuplicateOf = Duplicate, int(first)
+		s.Reason = "same number as row " + strconv.Itoa(int(first))
+	}
+}

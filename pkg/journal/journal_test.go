@@ -1,0 +1,423 @@
+package journal
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestMain(m *testing.M) {
+	// A child process that holds a campaign lock until it is killed (see TestLock).
+	if spec := os.Getenv("SMSCAST_TEST_LOCK_CHILD"); spec != "" {
+		path, campaign, _ := strings.Cut(spec, "\n")
+		j, err := Open(context.Background(), path)
+		if err != nil {
+			fmt.Println("error:", err)
+			os.Exit(1)
+		}
+		if _, err := j.Lock(context.Background(), campaign); err != nil {
+			fmt.Println("error:", err)
+			os.Exit(1)
+		}
+		fmt.Println("locked")
+		time.Sleep(time.Minute)
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+var t0 = time.Date(2025, 3, 1, 10, 2, 0, 0, time.UTC)
+
+func openTemp(t testing.TB) (*Journal, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "journal.db")
+	j, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.Close() })
+	return j, path
+}
+
+func plan(n int) []Delivery {
+	p := make([]Delivery, n)
+	for i := range p {
+		p[i] = Delivery{
+			Patients: []Patient{{Row: i + 2, Name: fmt.Sprintf("患者%d", i), Phone: fmt.Sprintf("090-0000-%04d", i)}},
+			To:       fmt.Sprintf("+8190%08d", i),
+			Body:     "本日の透析は中止です",
+			Segments: 1,
+		}
+	}
+	return p
+}
+
+func mustCreate(t testing.TB, j *Journal, id string, p []Delivery) {
+	t.Helper()
+	c := Campaign{ID: id, Template: "outage", List: "patients.csv", Provider: "sim", CreatedAt: t0, Meta: map[string]string{"lang": "ja"}}
+	if err := j.CreateCampaign(context.Background(), c, p); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCampaignRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	j, _ := openTemp(t)
+	p := plan(3)
+	p[2].State, p[2].Reason, p[2].To = Skipped, "landline", ""
+	mustCreate(t, j, "c1", p)
+	if p[0].ID == 0 || p[1].ID == p[0].ID || p[2].Seq != 2 || p[1].Campaign != "c1" {
+		t.Fatalf("plan ids not filled in: %+v", p)
+	}
+
+	c, err := j.Campaign(ctx, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Template != "outage" || c.Meta["lang"] != "ja" || !c.CreatedAt.Equal(t0) {
+		t.Errorf("campaign = %+v", c)
+	}
+	ds, err := j.Deliveries(ctx, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds) != 3 || ds[0].Patients[0].Name != "患者0" || ds[2].State != Skipped || ds[2].Reason != "landline" || ds[1].State != Pending {
+		t.Errorf("deliveries = %+v", ds)
+	}
+	if err := j.CreateCampaign(ctx, Campaign{ID: "c1"}, plan(1)); !errors.Is(err, ErrExists) {
+		t.Errorf("second CreateCampaign = %v, want ErrExists", err)
+	}
+	if _, err := j.Campaign(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Campaign(nope) = %v, want ErrNotFound", err)
+	}
+	if _, err := j.Counts(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Counts(nope) = %v, want ErrNotFound", err)
+	}
+}
+
+func TestLatestAndCampaignsAreNewestFirst(t *testing.T) {
+	ctx := context.Background()
+	j, _ := openTemp(t)
+	if _, err := j.Latest(ctx); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Latest on empty journal = %v", err)
+	}
+	for i, id := range []string{"old", "new", "mid"} {
+		c := Campaign{ID: id, CreatedAt: t0.Add(time.Duration([]int{0, 2, 1}[i]) * time.Hour)}
+		if err := j.CreateCampaign(ctx, c, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l, err := j.Latest(ctx)
+	if err != nil || l.ID != "new" {
+		t.Errorf("Latest = %v, %v", l.ID, err)
+	}
+	cs, _ := j.Campaigns(ctx)
+	var ids []string
+	for _, c := range cs {
+		ids = append(ids, c.ID)
+	}
+	if strings.Join(ids, ",") != "new,mid,old" {
+		t.Errorf("Campaigns order = %v", ids)
+	}
+}
+
+func TestEveryStateChangeIsRecorded(t *testing.T) {
+	ctx := context.Background()
+	j, _ := openTemp(t)
+	p := plan(2)
+	mustCreate(t, j, "c", p)
+	id := p[0].ID
+	if err := j.MarkSending(ctx, id, t0.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Record(ctx, id, Update{State: Pending, ErrorCode: "429", Reason: "busy", At: t0.Add(2 * time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.MarkSending(ctx, id, t0.Add(3*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Record(ctx, id, Update{State: Submitted, ProviderID: "SM1", Segments: 2, At: t0.Add(4 * time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Record(ctx, id, Update{State: Delivered, At: t0.Add(5 * time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := j.Delivery(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.State != Delivered || d.ProviderID != "SM1" || d.Attempts != 2 || d.Segments != 2 ||
+		!d.SendingAt.Equal(t0.Add(3*time.Second)) || d.ErrorCode != "" || !d.UpdatedAt.Equal(t0.Add(5*time.Second)) {
+		t.Errorf("delivery = %+v", d)
+	}
+	h, err := j.History(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range h {
+		got = append(got, fmt.Sprintf("%s/%d/%s", e.State, e.Attempt, e.ErrorCode))
+	}
+	want := "pending/0/,sending/1/,pending/1/429,sending/2/,submitted/2/,delivered/2/"
+	if strings.Join(got, ",") != want {
+		t.Errorf("history = %v, want %v", got, want)
+	}
+	counts, _ := j.Counts(ctx, "c")
+	if counts[Delivered] != 1 || counts[Pending] != 1 {
+		t.Errorf("counts = %v", counts)
+	}
+	if err := j.Record(ctx, 9999, Update{State: Failed}); !errors.Is(err, ErrNoDelivery) {
+		t.Errorf("Record on a missing delivery = %v", err)
+	}
+	if err := j.Record(ctx, id, Update{State: Sending}); err == nil {
+		t.Errorf("Record(sending) accepted; MarkSending is the only way")
+	}
+}
+
+func TestWorkIsPendingAndSendingInPlanOrder(t *testing.T) {
+	ctx := context.Background()
+	j, _ := openTemp(t)
+	p := plan(5)
+	p[1].State = Skipped
+	mustCreate(t, j, "c", p)
+	j.MarkSending(ctx, p[3].ID, t0)
+	j.MarkSending(ctx, p[0].ID, t0)
+	j.Record(ctx, p[0].ID, Update{State: Submitted, At: t0})
+	w, err := j.Work(ctx, "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range w {
+		got = append(got, fmt.Sprintf("%d:%s", d.Seq, d.State))
+	}
+	if strings.Join(got, ",") != "2:pending,3:sending,4:pending" {
+		t.Errorf("work = %v", got)
+	}
+}
+
+func TestConcurrentWritesAreGroupCommittedAndOrdered(t *testing.T) {
+	ctx := context.Background()
+	j, _ := openTemp(t)
+	p := plan(400)
+	mustCreate(t, j, "c", p)
+	var wg sync.WaitGroup
+	for w := 0; w < 16; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(p); i += 16 {
+				if err := j.MarkSending(ctx, p[i].ID, t0); err != nil {
+					t.Error(err)
+					return
+				}
+				if err := j.RecordAsync(p[i].ID, Update{State: Submitted, ProviderID: fmt.Sprint("SM", i), At: t0}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	counts, err := j.Counts(ctx, "c") // reads flush queued writes first
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counts[Submitted] != 400 {
+		t.Errorf("counts = %v", counts)
+	}
+	h, _ := j.History(ctx, p[7].ID)
+	if len(h) != 3 || h[2].State != Submitted || h[2].ProviderID != "SM7" {
+		t.Errorf("history = %+v", h)
+	}
+}
+
+func TestCloseFlushesQueuedWrites(t *testing.T) {
+	ctx := context.Background()
+	j, path := openTemp(t)
+	p := plan(1)
+	mustCreate(t, j, "c", p)
+	j.MarkSending(ctx, p[0].ID, t0)
+	j.RecordAsync(p[0].ID, Update{State: Submitted, At: t0})
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.MarkSending(ctx, p[0].ID, t0); !errors.Is(err, ErrClosed) {
+		t.Errorf("write after Close = %v", err)
+	}
+	j2, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j2.Close()
+	d, _ := j2.Delivery(ctx, p[0].ID)
+	if d.State != Submitted {
+		t.Errorf("state after reopen = %s", d.State)
+	}
+}
+
+func TestAsyncWriteFailureIsReportedByFlush(t *testing.T) {
+	j, _ := openTemp(t)
+	if err := j.RecordAsync(12345, Update{State: Submitted, At: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Flush(context.Background()); !errors.Is(err, ErrNoDelivery) {
+		t.Errorf("Flush = %v, want ErrNoDelivery", err)
+	}
+}
+
+func TestOptOuts(t *testing.T) {
+	ctx := context.Background()
+	j, _ := openTemp(t)
+	for _, n := range []string{"+819011112222", "+819033334444", "+819011112222"} {
+		if err := j.AddOptOut(ctx, n, "21610"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := j.OptedOut(ctx)
+	if err != nil || len(got) != 2 || !got["+819033334444"] {
+		t.Errorf("OptedOut = %v, %v", got, err)
+	}
+}
+
+func TestOpenRefusesWhatItCannotUse(t *testing.T) {
+	ctx := context.Background()
+	newer := func(t *testing.T, path string) {
+		j, err := Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		j.Close()
+		db, _ := sql.Open("sqlite", path)
+		defer db.Close()
+		if _, err := db.Exec(`PRAGMA user_version = 99`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name    string
+		setup   func(t *testing.T, path string)
+		want    string
+		wantErr error
+	}{
+		{"a journal from a newer smscast says to upgrade", newer,
+			"was written by a newer smscast (schema 99", ErrNewerSchema},
+		{"a text file is not a database", func(t *testing.T, path string) {
+			os.WriteFile(path, []byte("phone,name\n09012345678,山田\n"), 0o600)
+		}, "is not a usable smscast journal (it is not a SQLite database)", nil},
+		{"a file of random bytes is not a database", func(t *testing.T, path string) {
+			b := make([]byte, 8192)
+			for i := range b {
+				b[i] = byte(i * 7)
+			}
+			os.WriteFile(path, b, 0o600)
+		}, "is not a usable smscast journal", nil},
+		{"a database with a damaged body is damaged", func(t *testing.T, path string) {
+			j, err := Open(ctx, path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mustCreate(t, j, "c", plan(50))
+			j.Close()
+			f, _ := os.OpenFile(path, os.O_RDWR, 0)
+			f.WriteAt(make([]byte, 4096*3), 100)
+			f.Close()
+		}, "is damaged", nil},
+		{"another program's database is not a journal", func(t *testing.T, path string) {
+			db, _ := sql.Open("sqlite", path)
+			defer db.Close()
+			db.Exec(`CREATE TABLE photos (id INTEGER)`)
+		}, "it is a SQLite database of another program", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "journal.db")
+			tt.setup(t, path)
+			before, _ := os.ReadFile(path)
+			j, err := Open(ctx, path)
+			if err == nil {
+				// Damage may only show on first use; it must show then and not be papered over.
+				_, err = j.Deliveries(ctx, "c")
+				j.Close()
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), path) {
+				t.Fatalf("error = %v, want one naming %s and saying %q", err, path, tt.want)
+			}
+			if tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
+				t.Errorf("error %v does not wrap %v", err, tt.wantErr)
+			}
+			if after, _ := os.ReadFile(path); string(after) != string(before) {
+				t.Errorf("the refused file was modified")
+			}
+		})
+	}
+}
+
+func TestMigrationsUpgradeOlderJournals(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "journal.db")
+	j, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustCreate(t, j, "c", plan(2))
+	j.Close()
+
+	db, _ := sql.Open("sqlite", dataSourceName(path))
+	defer db.Close()
+	next := append(append([]string(nil), migrations...), `ALTER TABLE campaigns ADD COLUMN note TEXT NOT NULL DEFAULT 'upgraded'`)
+	if err := migrate(ctx, db, path, next); err != nil {
+		t.Fatal(err)
+	}
+	var v int
+	var note string
+	db.QueryRow(`PRAGMA user_version`).Scan(&v)
+	db.QueryRow(`SELECT note FROM campaigns WHERE id = 'c'`).Scan(&note)
+	if v != len(next) || note != "upgraded" {
+		t.Errorf("after upgrade: version %d, note %q", v, note)
+	}
+	if err := migrate(ctx, db, path, next); err != nil {
+		t.Errorf("migrating an up-to-date journal: %v", err)
+	}
+
+	broken := append(append([]string(nil), next...), `ALTER TABLE campaigns ADD COLUMN x INT`, `THIS IS NOT SQL`)
+	if err := migrate(ctx, db, path, broken); err == nil || !strings.Contains(err.Error(), "schema 4") {
+		t.Errorf("a failing migration: %v", err)
+	}
+	db.QueryRow(`PRAGMA user_version`).Scan(&v)
+	if v != len(next) {
+		t.Errorf("a failed upgrade left version %d, want %d: upgrades are all or nothing", v, len(next))
+	}
+	if _, err := db.Exec(`SELECT x FROM campaigns`); err == nil {
+		t.Errorf("a failed upgrade left a partial schema")
+	}
+	// This smscast only knows len(migrations): the upgraded file is from a newer one.
+	if _, err := Open(ctx, path); !errors.Is(err, ErrNewerSchema) {
+		t.Errorf("Open after upgrade = %v", err)
+	}
+}
+
+func BenchmarkCreateCampaign(b *testing.B) {
+	p := plan(100_000)
+	for i := 0; b.Loop(); i++ {
+		b.StopTimer()
+		path := filepath.Join(b.TempDir(), "journal.db")
+		j, err := Open(context.Background(), path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		mustCreate(b, j, "c", p)
+		b.StopTimer()
+		j.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(len(p)), "rows/op")
+}

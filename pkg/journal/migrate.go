@@ -1,0 +1,155 @@
+package journal
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// ErrNewerSchema is wrapped by Open when the journal was written by a newer smscast.
+var ErrNewerSchema = errors.New("journal written by a newer smscast")
+
+// applicationID marks a SQLite file as an smscast journal ("SMSC").
+const applicationID = 0x534d5343
+
+// migrations[i] takes the schema from version i to i+1 (PRAGMA user_version). Append only: a
+// released migration is never edited, because journals in the field already ran it.
+var migrations = []string{
+	// 1: the plan, its history, opt-outs and campaign locks.
+	`CREATE TABLE campaigns (
+		id         TEXT PRIMARY KEY,
+		template   TEXT NOT NULL,
+		list       TEXT NOT NULL,
+		provider   TEXT NOT NULL,
+		test       INTEGER NOT NULL DEFAULT 0,
+		created_at TEXT NOT NULL,
+		meta       TEXT NOT NULL DEFAULT '{}'
+	);
+	CREATE TABLE deliveries (
+		id          INTEGER PRIMARY KEY,
+		campaign    TEXT NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,
+		seq         INTEGER NOT NULL,
+		patients    TEXT NOT NULL DEFAULT '[]',
+		"to"        TEXT NOT NULL DEFAULT '',
+		body        TEXT NOT NULL DEFAULT '',
+		segments    INTEGER NOT NULL DEFAULT 0,
+		state       TEXT NOT NULL,
+		reason      TEXT NOT NULL DEFAULT '',
+		error_code  TEXT NOT NULL DEFAULT '',
+		provider_id TEXT NOT NULL DEFAULT '',
+		attempts    INTEGER NOT NULL DEFAULT 0,
+		sending_at  TEXT,
+		updated_at  TEXT NOT NULL,
+		UNIQUE (campaign, seq)
+	);
+	CREATE INDEX deliveries_work ON deliveries (campaign, state, seq);
+	CREATE TABLE optouts (
+		e164   TEXT PRIMARY KEY,
+		source TEXT NOT NULL,
+		at     TEXT NOT NULL
+	);
+	-- Every state a delivery ever had: the first written with the plan, every later one by a
+	-- trigger, so that no code path can forget it.
+	CREATE TABLE events (
+		id          INTEGER PRIMARY KEY,
+		delivery    INTEGER NOT NULL REFERENCES deliveries (id) ON DELETE CASCADE,
+		state       TEXT NOT NULL,
+		attempt     INTEGER NOT NULL,
+		provider_id TEXT NOT NULL,
+		error_code  TEXT NOT NULL,
+		reason      TEXT NOT NULL,
+		at          TEXT NOT NULL
+	);
+	CREATE INDEX events_delivery ON events (delivery, id);
+	CREATE TRIGGER deliveries_changed AFTER UPDATE ON deliveries BEGIN
+		INSERT INTO events (delivery, state, attempt, provider_id, error_code, reason, at)
+		VALUES (NEW.id, NEW.state, NEW.attempts, NEW.provider_id, NEW.error_code, NEW.reason, NEW.updated_at);
+	END;
+	-- Campaign locks where the OS has no flock (see lock.go).
+	CREATE TABLE locks (
+		campaign TEXT PRIMARY KEY,
+		pid      INTEGER NOT NULL,
+		host     TEXT NOT NULL,
+		boot     TEXT NOT NULL,
+		started  TEXT NOT NULL
+	);`,
+}
+
+// migrate brings the journal at path to len(ms), all steps in one transaction, or explains why
+// it cannot.
+func migrate(ctx context.Context, db *sql.DB, path string, ms []string) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("open journal %s: %w", path, wrapSQLite(path, err))
+	}
+	defer conn.Close()
+
+	version, err := checkSchema(ctx, conn, path, len(ms))
+	if err != nil {
+		return err
+	}
+	// WAL: readers never block the writer, and a commit appends to the log instead of rewriting
+	// pages. Persistent in the file; a no-op when already set.
+	var mode string
+	if err := conn.QueryRowContext(ctx, `PRAGMA journal_mode = WAL`).Scan(&mode); err != nil {
+		return fmt.Errorf("open journal %s: %w", path, wrapSQLite(path, err))
+	}
+	if mode != "wal" {
+		return fmt.Errorf("open journal %s: the file system does not support SQLite's WAL mode (got %q)", path, mode)
+	}
+	if version == len(ms) {
+		return nil
+	}
+	// Another process may be migrating the same file: check again under the write lock.
+	if _, err := conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+		return fmt.Errorf("open journal %s: %w", path, wrapSQLite(path, err))
+	}
+	err = func() error {
+		version, err := checkSchema(ctx, conn, path, len(ms))
+		if err != nil {
+			return err
+		}
+		for v := version; v < len(ms); v++ {
+			if _, err := conn.ExecContext(ctx, ms[v]); err != nil {
+				return fmt.Errorf("upgrade journal %s to schema %d: %w", path, v+1, err)
+			}
+		}
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA application_id = %d`, applicationID)); err != nil {
+			return err
+		}
+		_, err = conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, len(ms)))
+		return err
+	}()
+	if err != nil {
+		conn.ExecContext(context.Background(), `ROLLBACK`)
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, `COMMIT`); err != nil {
+		conn.ExecContext(context.Background(), `ROLLBACK`)
+		return fmt.Errorf("upgrade journal %s: %w", path, wrapSQLite(path, err))
+	}
+	return nil
+}
+
+// checkSchema returns the journal's schema version, or an error if this smscast cannot use it.
+func checkSchema(ctx context.Context, conn *sql.Conn, path string, latest int) (int, error) {
+	var version, appID, tables int
+	if err := conn.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
+		return 0, fmt.Errorf("open journal %s: %w", path, wrapSQLite(path, err))
+	}
+	if err := conn.QueryRowContext(ctx, `PRAGMA application_id`).Scan(&appID); err != nil {
+		return 0, fmt.Errorf("open journal %s: %w", path, wrapSQLite(path, err))
+	}
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema`).Scan(&tables); err != nil {
+		return 0, fmt.Errorf("open journal %s: %w", path, wrapSQLite(path, err))
+	}
+	switch {
+	case appID != applicationID && (version != 0 || tables != 0):
+		return 0, notJournal(path, "it is a SQLite database of another program")
+	case version > latest:
+		return 0, fmt.Errorf("journal %s was written by a newer smscast (schema %d, this one knows %d): upgrade smscast: %w",
+			path, version, latest, ErrNewerSchema)
+	}
+	return version, nil
+}

@@ -1,0 +1,243 @@
+package journal
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+type opKind uint8
+
+const (
+	opSending   opKind = iota // MarkSending
+	opRecord                  // Record, RecordAsync
+	opFlush                   // a marker: done once everything queued before it is committed
+	opExclusive               // fn in a transaction of its own
+)
+
+// op is one queued write.
+type op struct {
+	kind opKind
+	id   int64
+	at   string
+	u    Update
+	ctx  context.Context                              // opExclusive
+	fn   func(ctx context.Context, c *sql.Conn) error // opExclusive: runs inside BEGIN IMMEDIATE … COMMIT
+	err  error
+	done chan error // nil: asynchronous
+}
+
+// maxBatch bounds one group commit; larger batches gain nothing measurable and hold the write lock
+// longer against other processes using the same journal.
+const maxBatch = 1024
+
+// enqueue hands o to the writer. It fails only when the journal is closed or ctx ends first.
+func (j *Journal) enqueue(ctx context.Context, o *op) error {
+	j.mu.RLock()
+	defer j.mu.RUnlock()
+	if j.closed {
+		return ErrClosed
+	}
+	if o.done == nil {
+		j.async.Add(1)
+	}
+	select {
+	case j.ops <- o:
+		return nil
+	case <-ctx.Done():
+		if o.done == nil {
+			j.async.Add(-1)
+		}
+		return ctx.Err()
+	}
+}
+
+// submit queues o and waits for its commit. Once queued it waits whatever ctx does: returning early
+// would let a caller believe a write failed that is about to land.
+func (j *Journal) submit(ctx context.Context, o *op) error {
+	o.done = make(chan error, 1)
+	if err := j.enqueue(ctx, o); err != nil {
+		return err
+	}
+	return <-o.done
+}
+
+// exclusive runs fn in a write transaction of its own, in turn with the queued writes.
+func (j *Journal) exclusive(ctx context.Context, fn func(ctx context.Context, c *sql.Conn) error) error {
+	return j.submit(ctx, &op{kind: opExclusive, ctx: ctx, fn: fn})
+}
+
+// writer owns the journal's single write connection: one goroutine, so no two transactions of
+// this process ever contend for SQLite's write lock.
+type writer struct {
+	j                       *Journal
+	conn                    *sql.Conn
+	begin, commit, rollback *sql.Stmt
+	sending, record         *sql.Stmt
+	batch                   []*op
+}
+
+func newWriter(ctx context.Context, j *Journal) (*writer, error) {
+	conn, err := j.wdb.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w := &writer{j: j, conn: conn}
+	for _, p := range []struct {
+		dst   **sql.Stmt
+		query string
+	}{
+		{&w.begin, `BEGIN IMMEDIATE`},
+		{&w.commit, `COMMIT`},
+		{&w.rollback, `ROLLBACK`},
+		{&w.sending, `UPDATE deliveries SET state = 'sending', attempts = attempts + 1, sending_at = ?1, updated_at = ?1,
+			error_code = '', reason = '' WHERE id = ?2`},
+		{&w.record, `UPDATE deliveries SET state = ?1,
+			provider_id = CASE WHEN ?2 = '' THEN provider_id ELSE ?2 END,
+			error_code = ?3, reason = ?4,
+			segments = CASE WHEN ?5 > 0 THEN ?5 ELSE segments END,
+			updated_at = ?6
+			WHERE id = ?7`},
+	} {
+		if *p.dst, err = conn.PrepareContext(ctx, p.query); err != nil {
+			w.close()
+			return nil, fmt.Errorf("prepare %q: %w", p.query, err)
+		}
+	}
+	return w, nil
+}
+
+func (w *writer) close() {
+	for _, s := range []*sql.Stmt{w.begin, w.commit, w.rollback, w.sending, w.record} {
+		if s != nil {
+			s.Close()
+		}
+	}
+	w.conn.Close()
+}
+
+func (w *writer) run() {
+	defer close(w.j.done)
+	defer w.close()
+	var held *op
+	for {
+		first := held
+		held = nil
+		if first == nil {
+			o, ok := <-w.j.ops
+			if !ok {
+				return
+			}
+			first = o
+		}
+		if first.kind == opExclusive {
+			w.runExclusive(first)
+			continue
+		}
+		batch := append(w.batch[:0], first)
+		closed := false
+	drain:
+		for len(batch) < maxBatch {
+			select {
+			case o, ok := <-w.j.ops:
+				if !ok {
+					closed = true
+					break drain
+				}
+				if o.kind == opExclusive {
+					held = o
+					break drain
+				}
+				batch = append(batch, o)
+			default:
+				break drain
+			}
+		}
+		w.commitBatch(batch)
+		clear(batch)
+		w.batch = batch[:0]
+		if closed {
+			return
+		}
+	}
+}
+
+func (w *writer) commitBatch(batch []*op) {
+	writes := 0
+	for _, o := range batch {
+		if o.kind != opFlush {
+			writes++
+		}
+	}
+	if writes > 0 {
+		if err := w.apply(batch); err != nil {
+			for _, o := range batch {
+				o.err = err
+			}
+		}
+	}
+	for _, o := range batch {
+		w.finish(o)
+	}
+}
+
+// apply writes batch in one transaction. An error fails the whole batch; a missing delivery
+// fails only its own op.
+func (w *writer) apply(batch []*op) error {
+	ctx := context.Background() // a queued write is applied whatever its caller's ctx does
+	if _, err := w.begin.ExecContext(ctx); err != nil {
+		return err
+	}
+	for _, o := range batch {
+		var res sql.Result
+		var err error
+		switch o.kind {
+		case opSending:
+			res, err = w.sending.ExecContext(ctx, o.at, o.id)
+		case opRecord:
+			res, err = w.record.ExecContext(ctx, string(o.u.State), o.u.ProviderID, o.u.ErrorCode, o.u.Reason,
+				o.u.Segments, o.at, o.id)
+		default:
+			continue
+		}
+		if err == nil {
+			var n int64
+			if n, err = res.RowsAffected(); err == nil && n == 0 {
+				o.err = fmt.Errorf("delivery %d: %w", o.id, ErrNoDelivery)
+			}
+		}
+		if err != nil {
+			w.rollback.ExecContext(ctx)
+			return err
+		}
+	}
+	if _, err := w.commit.ExecContext(ctx); err != nil {
+		w.rollback.ExecContext(ctx)
+		return err
+	}
+	return nil
+}
+
+func (w *writer) runExclusive(o *op) {
+	if _, err := w.begin.ExecContext(context.Background()); err != nil {
+		o.err = err
+	} else if err := o.fn(o.ctx, w.conn); err != nil {
+		w.rollback.ExecContext(context.Background())
+		o.err = err
+	} else if _, err := w.commit.ExecContext(context.Background()); err != nil {
+		w.rollback.ExecContext(context.Background())
+		o.err = err
+	}
+	w.finish(o)
+}
+
+func (w *writer) finish(o *op) {
+	if o.done != nil {
+		o.done <- o.err
+		return
+	}
+	if o.err != nil {
+		w.j.setAsyncErr(o.err)
+	}
+	w.j.async.Add(-1)
+}

@@ -49,9 +49,10 @@ type Faults struct {
 	RetryAfter      time.Duration // sent as Retry-After (whole seconds, rounded up) with those 429s when > 0
 	ServerErrors    float64       // share of creates answered ServerStatus (500 when 0), code 20500
 	ServerStatus    int
-	AcceptThenDrop  float64 // share of creates stored and then answered by closing the connection
-	FailAll         bool    // answer every request 500
-	FaultReads      bool    // apply TooManyRequests and ServerErrors to fetch and list too
+	AcceptThenDrop  float64  // share of creates stored and then answered by closing the connection
+	DropFor         []string // numbers whose creates are always stored and then dropped
+	FailAll         bool     // answer every request 500
+	FaultReads      bool     // apply TooManyRequests and ServerErrors to fetch and list too
 
 	Invalid  []string // 400, code 21211: invalid 'To' number
 	Landline []string // 400, code 21614: not a mobile number
@@ -236,6 +237,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	defer s.inflight.Add(-1)
 	w.Header().Set("Twilio-Concurrent-Requests", strconv.FormatInt(n, 10))
 
+	// Read the whole request first, as a real server does: only then does the request's context
+	// notice a client that hangs up during the injected latency.
+	if err := r.ParseForm(); err != nil {
+		writeError(w, http.StatusBadRequest, 20001, "Invalid form: "+err.Error())
+		return
+	}
 	f := s.Faults()
 	if !s.authorized(r) {
 		writeError(w, http.StatusUnauthorized, 20003, "Authenticate")
@@ -335,10 +342,6 @@ func (s *Server) drawFault(f Faults) (status, code int, msg string, retry time.D
 }
 
 func (s *Server) create(w http.ResponseWriter, r *http.Request, f Faults) {
-	if err := r.ParseForm(); err != nil {
-		writeError(w, http.StatusBadRequest, 20001, "Invalid form: "+err.Error())
-		return
-	}
 	to, from, body, svc := r.PostForm.Get("To"), r.PostForm.Get("From"), r.PostForm.Get("Body"), r.PostForm.Get("MessagingServiceSid")
 	switch {
 	case to == "":
@@ -391,7 +394,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, f Faults) {
 		m.DateSent = now
 		m.Status, m.ErrorCode = s.outcome(to)
 	}
-	drop := f.AcceptThenDrop > 0 && s.rng.Float64() < f.AcceptThenDrop
+	drop := pattern.Any(f.DropFor, to) || (f.AcceptThenDrop > 0 && s.rng.Float64() < f.AcceptThenDrop)
 	m.Dropped = drop
 	s.msgs = append(s.msgs, m)
 	s.bySID[m.SID] = m

@@ -197,7 +197,7 @@ func parseReason(err error, s string) string {
 	case errors.Is(err, phonenumbers.ErrInvalidCountryCode):
 		return "invalid number: unknown country code"
 	}
-	if strings.IndexFunc(s, unicode.IsLetter) >= 0 {
+	if strings.IndexFunc(s, unicode.IsLetter) >= 0 && strings.IndexFunc(s, unicode.IsDigit) >= 0 {
 		return "not a phone number: keep only the number in the cell (notes go in another column)"
 	}
 	return "not a phone number"

@@ -200,17 +200,16 @@ func (lr *listReader) shape(row int, rec []string) ([]string, error) {
 	if lr.delim == '\t' {
 		sep = "tab"
 	}
+	msg := fmt.Sprintf("the row has %d %s but the header has %d", len(rec), plural(len(rec), "cell", "cells"), lr.ncols)
 	if len(rec) > lr.ncols {
 		extra := rec[lr.ncols:]
 		if slices.IndexFunc(extra, func(c string) bool { return strings.TrimSpace(c) != "" }) < 0 {
 			return rec[:lr.ncols], nil
 		}
-		return nil, &Error{Path: lr.path, Row: row,
-			Msg:  fmt.Sprintf("the row has %d cells but the header has %d", len(rec), lr.ncols),
+		return nil, &Error{Path: lr.path, Row: row, Msg: msg,
 			Hint: fmt.Sprintf("a %s inside a name or note needs the cell in quotes: fix the row or %s", sep, hintReexport)}
 	}
-	return nil, &Error{Path: lr.path, Row: row,
-		Msg:  fmt.Sprintf("the row has %d cells but the header has %d", len(rec), lr.ncols),
+	return nil, &Error{Path: lr.path, Row: row, Msg: msg,
 		Hint: "a line break inside a cell needs the cell in quotes: fix the row or " + hintReexport}
 }
 
@@ -221,4 +220,11 @@ func blankRecord(rec []string) bool {
 		}
 	}
 	return true
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

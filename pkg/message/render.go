@@ -291,16 +291,17 @@ func (r *renderer) render(buf *bytes.Buffer, in *Input, row int, ps *problemSet)
 		}
 		if name, ok := missingKey(err); ok {
 			if _, seen := r.data[name]; seen {
-				ps.add(problem{kind: "other", msg: err.Error()}, row)
+				ps.add(problem{kind: "other", msg: err.Error()}, row, err)
 				return "", false
 			}
-			ps.add(problem{kind: "missing", msg: name}, row)
+			ps.add(problem{kind: "missing", msg: name}, row, nil)
 			r.data[name] = ""
 			failed = true
 			continue
 		}
 		if !failed {
-			ps.add(problem{kind: "other", msg: userMessage(err)}, row)
+			uerr := userError(err)
+			ps.add(problem{kind: "other", msg: uerr.Error()}, row, uerr)
 		}
 		return "", false
 	}
@@ -326,13 +327,13 @@ func missingKey(err error) (string, bool) {
 	return "", false
 }
 
-// userMessage keeps what a user can act on from an execution error.
-func userMessage(err error) string {
+// userError keeps what a user can act on from an execution error.
+func userError(err error) error {
 	var de *DateError
 	if errors.As(err, &de) {
-		return de.Error()
+		return de
 	}
-	return err.Error()
+	return err
 }
 
 type problem struct {
@@ -344,14 +345,17 @@ type problem struct {
 type problemSet struct {
 	order []problem
 	rows  map[problem][]int
+	errs  map[problem]error // the first error of each problem
 }
 
-func (ps *problemSet) add(p problem, row int) {
+func (ps *problemSet) add(p problem, row int, err error) {
 	if ps.rows == nil {
 		ps.rows = map[problem][]int{}
+		ps.errs = map[problem]error{}
 	}
 	if _, ok := ps.rows[p]; !ok {
 		ps.order = append(ps.order, p)
+		ps.errs[p] = err
 	}
 	ps.rows[p] = append(ps.rows[p], row)
 }
@@ -371,7 +375,7 @@ func (ps *problemSet) err(name string) error {
 		return &me
 	}
 	if len(other) > 0 {
-		return &RowError{Template: name, Rows: ps.rows[other[0]], Err: errors.New(other[0].msg), Others: len(other) - 1}
+		return &RowError{Template: name, Rows: ps.rows[other[0]], Err: ps.errs[other[0]], Others: len(other) - 1}
 	}
 	return nil
 }

@@ -259,9 +259,9 @@ const (
 )
 
 type refResult struct {
-	enc                          string
+	enc                         string
 	characters, units, segments int
-	parts                        []string
+	parts                       []string
 }
 
 func refCount(body string) refResult {

@@ -4,7 +4,8 @@
 // An expression is COLUMN OP VALUE. OP is = (any of a comma-separated list), != (none of it), or
 // <, <=, >, >= (dates and numbers only). Full-width operators (＝, ＜) and ≠ ≤ ≥ work too.
 // Column names and values are compared after NFKC, case folding and removing spaces, so
-// "Ｂloodwork Date" finds bloodwork_date and "ｶﾅ" equals "カナ".
+// "ＢＬＯＯＤＷＯＲＫ_date" finds the column Bloodwork_Date, "採血 日" finds 採血日, and the value
+// "ｶﾅ" equals "カナ". Underscores and hyphens are kept: bloodwork_date does not find "Bloodwork Date".
 //
 // The right-hand side decides how cells are read:
 //

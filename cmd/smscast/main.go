@@ -1,0 +1,27 @@
+// Command smscast sends an urgent SMS to every patient on a clinic's list, exactly once.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/smscast/smscast/pkg/cli"
+)
+
+// version is stamped by the release build (-ldflags "-X main.version=…").
+var version = "dev"
+
+func main() {
+	// The first Ctrl-C stops taking new work and lets in-flight requests finish; after it, signals
+	// get their default behaviour again, so a second Ctrl-C ends the process at once.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	code := cli.Main(ctx, cli.System(version), os.Args[1:])
+	stop()
+	os.Exit(code)
+}

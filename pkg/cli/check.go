@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/smscast/smscast/pkg/roster"
+)
+
+type checkOptions struct {
+	g   *globalOptions
+	cmd *cobra.Command
+
+	File        string
+	JSON        bool
+	PhoneColumn string
+	NameColumn  string
+	Encoding    string
+}
+
+func newCmdCheck(d *Deps, g *globalOptions) *cobra.Command {
+	o := &checkOptions{g: g}
+	cmd := &cobra.Command{
+		Use:   "check <list.csv>",
+		Short: "Check a patient list: who can receive SMS, and every problem row",
+		Long: `Check reads a patient list exactly as send would and reports the encoding and delimiter it
+detected, which columns hold the phone number and the name, how many rows fall in each class
+(sendable mobile, landline, invalid, empty, duplicate, opted out) and every problem row with its
+row number (the header is row 1, as in Excel), its value and the reason.
+
+It exits 0 when the whole file was read and at least one row can receive SMS.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			o.cmd, o.File = c, args[0]
+			return checkRun(c.Context(), d, o)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&o.JSON, "json", false, "print the result as JSON")
+	f.StringVar(&o.PhoneColumn, "phone-column", "", "header of the phone column (default: found by name)")
+	f.StringVar(&o.NameColumn, "name-column", "", "header of the name column (default: found by name)")
+	f.StringVar(&o.Encoding, "encoding", "", "list encoding: utf-8 or cp932 (default: detected)")
+	f.String("region", "", "default country for numbers without a country code (default JP)")
+	return cmd
+}
+
+func checkRun(ctx context.Context, d *Deps, o *checkOptions) error {
+	cfg, err := loadConfig(d, o.cmd, o.g.configPath)
+	if err != nil {
+		return err
+	}
+	optOut := map[string]bool{}
+	if cfg.OptoutFile != "" {
+		nums, err := roster.LoadOptOut(cfg.OptoutFile, cfg.Region)
+		if err != nil {
+			return asUsage(err, "fix optout_file in the config")
+		}
+		for _, n := range nums {
+			optOut[n] = true
+		}
+	}
+	rep, err := roster.Check(o.File, roster.Options{
+		PhoneColumn: o.PhoneColumn,
+		NameColumn:  o.NameColumn,
+		Region:      cfg.Region,
+		Encoding:    o.Encoding,
+		OptOut:      func(e164 string) bool { return optOut[e164] },
+	})
+	if err != nil {
+		return asUsage(err, "fix the list and check it again")
+	}
+	if o.JSON {
+		if err := writeJSON(d.Stdout, rep); err != nil {
+			return failErr(err, "")
+		}
+	} else if err := rep.WriteText(d.Stdout); err != nil {
+		return failErr(err, "")
+	}
+	if !rep.OK() {
+		return &exitError{code: ExitUsage, err: fmt.Errorf("%s: no row has a number that can receive SMS", o.File),
+			hint: "fix the phone column, or name it with --phone-column"}
+	}
+	return nil
+}

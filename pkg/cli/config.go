@@ -1,0 +1,263 @@
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/go-viper/mapstructure/v2"
+	"github.com/spf13/cobra"
+	"github.com/spf13/viper"
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is every setting smscast reads from its config file, SMSCAST_* variables and flags.
+// The yaml tags drive the strict check of the file (an unknown key is an error with its line);
+// the mapstructure tags drive viper's layering. Both name the same keys.
+type Config struct {
+	Provider     string             `yaml:"provider" mapstructure:"provider"`
+	Region       string             `yaml:"region" mapstructure:"region"`
+	Lang         string             `yaml:"lang" mapstructure:"lang"`
+	Clinic       string             `yaml:"clinic" mapstructure:"clinic"`
+	ClinicPhone  string             `yaml:"clinic_phone" mapstructure:"clinic_phone"`
+	Journal      string             `yaml:"journal" mapstructure:"journal"`
+	ReportDir    string             `yaml:"report_dir" mapstructure:"report_dir"`
+	TemplatesDir string             `yaml:"templates_dir" mapstructure:"templates_dir"`
+	Workers      int                `yaml:"workers" mapstructure:"workers"`
+	Rate         float64            `yaml:"rate" mapstructure:"rate"`
+	OptoutFile   string             `yaml:"optout_file" mapstructure:"optout_file"`
+	MaxParts     int                `yaml:"max_parts" mapstructure:"max_parts"`
+	Prices       map[string]float64 `yaml:"prices" mapstructure:"prices"`
+	Currency     string             `yaml:"currency" mapstructure:"currency"`
+	Sim          SimConfig          `yaml:"sim" mapstructure:"sim"`
+	Twilio       TwilioConfig       `yaml:"twilio" mapstructure:"twilio"`
+
+	rateSet bool // rate was given somewhere; otherwise the provider's default applies
+}
+
+// SimConfig configures the built-in simulator.
+type SimConfig struct {
+	Seed        int64         `yaml:"seed" mapstructure:"seed"`
+	Latency     time.Duration `yaml:"latency" mapstructure:"latency"`
+	Outbox      string        `yaml:"outbox" mapstructure:"outbox"`
+	Permanent   []string      `yaml:"permanent" mapstructure:"permanent"`
+	Transient   []string      `yaml:"transient" mapstructure:"transient"`
+	Ambiguous   []string      `yaml:"ambiguous" mapstructure:"ambiguous"`
+	Undelivered []string      `yaml:"undelivered" mapstructure:"undelivered"`
+}
+
+// TwilioConfig configures the Twilio provider. Credentials come from TWILIO_* variables.
+type TwilioConfig struct {
+	AccountSID          string        `yaml:"account_sid" mapstructure:"account_sid"`
+	From                string        `yaml:"from" mapstructure:"from"`
+	MessagingServiceSID string        `yaml:"messaging_service_sid" mapstructure:"messaging_service_sid"`
+	StatusCallback      string        `yaml:"status_callback" mapstructure:"status_callback"`
+	ValidityPeriod      int           `yaml:"validity_period" mapstructure:"validity_period"`
+	BaseURL             string        `yaml:"base_url" mapstructure:"base_url"`
+	Timeout             time.Duration `yaml:"timeout" mapstructure:"timeout"`
+}
+
+func defaultConfig() map[string]any {
+	return map[string]any{
+		"provider":  "sim",
+		"region":    "JP",
+		"lang":      "ja",
+		"workers":   4,
+		"max_parts": 3,
+		"currency":  "",
+	}
+}
+
+// flagKeys maps a command-line flag to the config key it overrides.
+var flagKeys = map[string]string{
+	"provider":      "provider",
+	"region":        "region",
+	"lang":          "lang",
+	"journal":       "journal",
+	"report-dir":    "report_dir",
+	"templates-dir": "templates_dir",
+	"workers":       "workers",
+	"rate":          "rate",
+}
+
+// loadConfig layers defaults < config file < SMSCAST_* environment < flags into a Config, using a
+// fresh viper instance. The environment comes from d, never from os directly.
+func loadConfig(d *Deps, cmd *cobra.Command, path string) (*Config, error) {
+	v := viper.New()
+	for k, val := range defaultConfig() {
+		v.SetDefault(k, val)
+	}
+
+	explicit := path != ""
+	if !explicit {
+		path = d.getenv("SMSCAST_CONFIG")
+		explicit = path != ""
+	}
+	if !explicit {
+		if dir := configDir(d); dir != "" {
+			path = filepath.Join(dir, "smscast", "config.yaml")
+		}
+	}
+	if path != "" {
+		data, err := os.ReadFile(path)
+		switch {
+		case err == nil:
+			if err := checkConfigFile(path, data); err != nil {
+				return nil, err
+			}
+			v.SetConfigType("yaml")
+			if err := v.ReadConfig(bytes.NewReader(data)); err != nil {
+				return nil, usageErr("fix the file or pass another with --config", "config %s: %v", path, err)
+			}
+		case errors.Is(err, fs.ErrNotExist) && !explicit:
+			// No config file is fine: the defaults run the simulator.
+		default:
+			return nil, usageErr("check the path given with --config or SMSCAST_CONFIG", "config: %v", err)
+		}
+	}
+
+	for _, key := range configKeys(reflect.TypeFor[Config](), "") {
+		env := "SMSCAST_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+		if val, ok := d.LookupEnv(env); ok {
+			v.Set(key, val)
+		}
+	}
+	if cmd != nil {
+		for flag, key := range flagKeys {
+			if f := cmd.Flags().Lookup(flag); f != nil && f.Changed {
+				v.Set(key, f.Value.String())
+			}
+		}
+	}
+
+	var cfg Config
+	err := v.UnmarshalExact(&cfg, viper.DecodeHook(mapstructure.ComposeDecodeHookFunc(
+		mapstructure.StringToTimeDurationHookFunc(),
+		mapstructure.StringToSliceHookFunc(","),
+	)))
+	if err != nil {
+		return nil, usageErr("check the config file, SMSCAST_* variables and flags", "config: %v", err)
+	}
+	cfg.rateSet = v.IsSet("rate")
+	for _, p := range []*string{&cfg.Journal, &cfg.ReportDir, &cfg.TemplatesDir, &cfg.OptoutFile, &cfg.Sim.Outbox} {
+		*p = expandHome(d, *p)
+	}
+	if cfg.Journal == "" {
+		dir := dataDir(d)
+		if dir == "" {
+			return nil, usageErr("set --journal or journal: in the config", "cannot find a data directory for the journal")
+		}
+		cfg.Journal = filepath.Join(dir, "smscast", "journal.db")
+	}
+	if cfg.TemplatesDir == "" {
+		if dir := configDir(d); dir != "" {
+			cfg.TemplatesDir = filepath.Join(dir, "smscast", "templates")
+		}
+	}
+	if cfg.ReportDir == "" {
+		cfg.ReportDir = "."
+	}
+	cfg.Region = strings.ToUpper(cfg.Region)
+	return &cfg, nil
+}
+
+// checkConfigFile decodes the file strictly so that an unknown or mistyped key is reported with its
+// line, which viper cannot do.
+func checkConfigFile(path string, data []byte) error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var cfg Config
+	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) { // an empty file is a valid config
+		msg := strings.TrimPrefix(err.Error(), "yaml: ")
+		msg = strings.ReplaceAll(msg, "unmarshal errors:\n  ", "")
+		msg = strings.ReplaceAll(msg, " in type cli.Config", "")
+		msg = strings.ReplaceAll(msg, " in type cli.SimConfig", " (under sim:)")
+		msg = strings.ReplaceAll(msg, " in type cli.TwilioConfig", " (under twilio:)")
+		return usageErr("see `smscast help environment` for the known keys", "config %s: %s", path, msg)
+	}
+	return nil
+}
+
+// configKeys lists the dotted keys of a config struct, for environment lookup and help.
+func configKeys(t reflect.Type, prefix string) []string {
+	var keys []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		key := prefix + f.Tag.Get("mapstructure")
+		if f.Type.Kind() == reflect.Struct {
+			keys = append(keys, configKeys(f.Type, key+".")...)
+			continue
+		}
+		if f.Type.Kind() == reflect.Map {
+			continue
+		}
+		keys = append(keys, key)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// expandHome expands a leading ~/ to the home directory, as a shell would, so that paths in the
+// config file can be written as in the documentation.
+func expandHome(d *Deps, p string) string {
+	home := d.getenv("HOME")
+	if runtime.GOOS == "windows" && home == "" {
+		home = d.getenv("USERPROFILE")
+	}
+	if home == "" || (p != "~" && !strings.HasPrefix(p, "~/")) {
+		return p
+	}
+	return filepath.Join(home, strings.TrimPrefix(p, "~"))
+}
+
+// configDir is the user's config directory, from d's environment (os.UserConfigDir reads the real
+// process environment, which tests must not depend on).
+func configDir(d *Deps) string {
+	switch runtime.GOOS {
+	case "windows":
+		return d.getenv("APPDATA")
+	case "darwin":
+		if h := d.getenv("HOME"); h != "" {
+			return filepath.Join(h, "Library", "Application Support")
+		}
+		return ""
+	}
+	if x := d.getenv("XDG_CONFIG_HOME"); x != "" {
+		return x
+	}
+	if h := d.getenv("HOME"); h != "" {
+		return filepath.Join(h, ".config")
+	}
+	return ""
+}
+
+// dataDir is the user's data directory ($XDG_DATA_HOME or the OS equivalent).
+func dataDir(d *Deps) string {
+	switch runtime.GOOS {
+	case "windows":
+		return d.getenv("LOCALAPPDATA")
+	case "darwin":
+		if h := d.getenv("HOME"); h != "" {
+			return filepath.Join(h, "Library", "Application Support")
+		}
+		return ""
+	}
+	if x := d.getenv("XDG_DATA_HOME"); x != "" {
+		return x
+	}
+	if h := d.getenv("HOME"); h != "" {
+		return filepath.Join(h, ".local", "share")
+	}
+	return ""
+}
+
+func (c *Config) String() string { return fmt.Sprintf("provider=%s region=%s", c.Provider, c.Region) }

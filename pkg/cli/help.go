@@ -1,0 +1,72 @@
+package cli
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+)
+
+// keyHelp describes every config key; a test checks it covers them all.
+var keyHelp = map[string]string{
+	"provider":                     "SMS provider: sim (default, no real SMS) or twilio",
+	"region":                       "default country for numbers written without a country code (default JP)",
+	"lang":                         "default message language: ja (default) or en",
+	"clinic":                       "clinic name, the {{.Clinic}} field of templates",
+	"clinic_phone":                 "clinic phone number, the {{.ClinicPhone}} field of templates",
+	"journal":                      "journal file (default $XDG_DATA_HOME/smscast/journal.db)",
+	"report_dir":                   "directory for delivery reports and call lists (default .)",
+	"templates_dir":                "directory of your own templates (default $XDG_CONFIG_HOME/smscast/templates)",
+	"workers":                      "concurrent requests to the provider (default 4)",
+	"rate":                         "messages per second (default: set per provider; 0 = no limit)",
+	"optout_file":                  "file of numbers never to text, one per line",
+	"max_parts":                    "warn when a message needs more parts than this (default 3)",
+	"prices":                       "price per segment by destination country, e.g. {JP: 0.08}",
+	"currency":                     "currency of prices, e.g. USD",
+	"sim.seed":                     "simulator: random seed",
+	"sim.latency":                  "simulator: time per message, e.g. 50ms",
+	"sim.outbox":                   "simulator: append every accepted message to this file as a JSON line",
+	"sim.permanent":                "simulator: number patterns that fail permanently, e.g. ['+8190*0000']",
+	"sim.transient":                "simulator: number patterns that fail transiently",
+	"sim.ambiguous":                "simulator: number patterns whose outcome is ambiguous (accepted, then a timeout)",
+	"sim.undelivered":              "simulator: number patterns reported undelivered by status",
+	"twilio.account_sid":           "Twilio account SID (or TWILIO_ACCOUNT_SID)",
+	"twilio.from":                  "Twilio sender: an E.164 number or an alphanumeric sender ID",
+	"twilio.messaging_service_sid": "Twilio messaging service SID (instead of from)",
+	"twilio.status_callback":       "URL Twilio calls with delivery receipts",
+	"twilio.validity_period":       "seconds Twilio may queue a message before giving up",
+	"twilio.base_url":              "Twilio API base URL, for tests and proxies (http:// only for loopback)",
+	"twilio.timeout":               "timeout of one Twilio request, e.g. 15s",
+}
+
+func environmentHelp() string {
+	var b strings.Builder
+	b.WriteString(`CONFIGURATION
+  Settings come from, highest first: command-line flags, SMSCAST_* environment variables, the
+  config file (--config, SMSCAST_CONFIG, else $XDG_CONFIG_HOME/smscast/config.yaml), defaults.
+  An unknown key in the config file is an error.
+
+  KEY                            ENVIRONMENT                            MEANING
+`)
+	keys := configKeys(reflect.TypeFor[Config](), "")
+	keys = append(keys, "prices")
+	for _, k := range keys {
+		env := "SMSCAST_" + strings.ToUpper(strings.ReplaceAll(k, ".", "_"))
+		if k == "prices" {
+			env = "(config file only)"
+		}
+		fmt.Fprintf(&b, "  %-30s %-38s %s\n", k, env, keyHelp[k])
+	}
+	b.WriteString(`
+SECRETS (environment only, never flags; never printed)
+  TWILIO_ACCOUNT_SID   Twilio account SID
+  TWILIO_AUTH_TOKEN    Twilio auth token
+  TWILIO_API_KEY       Twilio API key SID (with TWILIO_API_SECRET, instead of the auth token)
+  TWILIO_API_SECRET    Twilio API key secret
+
+OTHER
+  SMSCAST_CONFIG       config file, as --config
+  XDG_CONFIG_HOME      where the config file and templates directory live (default ~/.config)
+  XDG_DATA_HOME        where the journal lives (default ~/.local/share)
+`)
+	return b.String()
+}

@@ -1,0 +1,78 @@
+package cli
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/smscast/smscast/pkg/sms"
+	"github.com/smscast/smscast/pkg/sms/sim"
+	"github.com/smscast/smscast/pkg/sms/twilio"
+)
+
+// providerSpec is one entry of the provider table.
+type providerSpec struct {
+	real        bool    // sends real SMS (the simulator does not)
+	defaultRate float64 // messages per second when neither --rate nor rate: is set; 0 = no limit
+	build       func(d *Deps, cfg *Config) (sms.Sender, error)
+}
+
+// providerTable is the one place that maps a provider name to its constructor. Adding a provider
+// means adding a line here; nothing registers itself.
+func providerTable() map[string]providerSpec {
+	return map[string]providerSpec{
+		"sim":    {real: false, defaultRate: 0, build: newSim},
+		"twilio": {real: true, defaultRate: twilio.DefaultRate, build: newTwilio},
+	}
+}
+
+func lookupProvider(name string) (providerSpec, error) {
+	table := providerTable()
+	p, ok := table[name]
+	if !ok {
+		names := make([]string, 0, len(table))
+		for n := range table {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return providerSpec{}, usageErr("use --provider "+strings.Join(names, " or "),
+			"unknown provider %q (known: %s)", name, strings.Join(names, ", "))
+	}
+	return p, nil
+}
+
+func newSim(d *Deps, cfg *Config) (sms.Sender, error) {
+	return sim.New(sim.Config{
+		Seed:        cfg.Sim.Seed,
+		Latency:     cfg.Sim.Latency,
+		Permanent:   cfg.Sim.Permanent,
+		Transient:   cfg.Sim.Transient,
+		Ambiguous:   cfg.Sim.Ambiguous,
+		Undelivered: cfg.Sim.Undelivered,
+		Outbox:      cfg.Sim.Outbox,
+		Now:         d.Now,
+	})
+}
+
+func newTwilio(d *Deps, cfg *Config) (sms.Sender, error) {
+	sid := d.getenv("TWILIO_ACCOUNT_SID")
+	if sid == "" {
+		sid = cfg.Twilio.AccountSID
+	}
+	p, err := twilio.New(twilio.Config{
+		AccountSID:          sid,
+		AuthToken:           d.getenv("TWILIO_AUTH_TOKEN"),
+		APIKey:              d.getenv("TWILIO_API_KEY"),
+		APISecret:           d.getenv("TWILIO_API_SECRET"),
+		From:                cfg.Twilio.From,
+		MessagingServiceSID: cfg.Twilio.MessagingServiceSID,
+		StatusCallback:      cfg.Twilio.StatusCallback,
+		ValidityPeriod:      cfg.Twilio.ValidityPeriod,
+		BaseURL:             cfg.Twilio.BaseURL,
+		Timeout:             cfg.Twilio.Timeout,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("twilio: %w", err)
+	}
+	return p, nil
+}

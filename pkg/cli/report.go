@@ -1,0 +1,83 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/smscast/smscast/pkg/journal"
+	"github.com/smscast/smscast/pkg/report"
+)
+
+type reportOptions struct {
+	g        *globalOptions
+	cmd      *cobra.Command
+	Campaign string
+	CallList string
+}
+
+func newCmdReport(d *Deps, g *globalOptions) *cobra.Command {
+	o := &reportOptions{g: g}
+	cmd := &cobra.Command{
+		Use:   "report <campaign>",
+		Short: "Write a campaign's delivery report and call list again from the journal",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			o.cmd, o.Campaign = c, args[0]
+			return reportRun(c.Context(), d, o)
+		},
+	}
+	f := cmd.Flags()
+	f.String("report-dir", "", "directory for the report (default .)")
+	f.String("journal", "", "journal file (default $XDG_DATA_HOME/smscast/journal.db)")
+	f.StringVar(&o.CallList, "call-list", "", "also write the call list to this file")
+	return cmd
+}
+
+func reportRun(ctx context.Context, d *Deps, o *reportOptions) error {
+	cfg, err := loadConfig(d, o.cmd, o.g.configPath)
+	if err != nil {
+		return err
+	}
+	j, err := openExistingJournal(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer j.Close()
+	c, err := j.Campaign(ctx, o.Campaign)
+	if errors.Is(err, journal.ErrNotFound) {
+		return usageErr("run `smscast history` to list the campaigns", "no campaign %q in %s", o.Campaign, cfg.Journal)
+	}
+	if err != nil {
+		return failErr(err, "")
+	}
+	paths, _, err := writeReports(ctx, j, c, cfg.ReportDir, o.CallList)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(d.Stdout, "Report:     %s\nCall list:  %s\n", paths.CSV, paths.Call)
+	return nil
+}
+
+// writeReports writes a campaign's report, JSON and call list into dir, and the call list also to
+// callList when given.
+// It returns the deliveries it reported on.
+func writeReports(ctx context.Context, j *journal.Journal, c journal.Campaign, dir, callList string) (report.Paths, []journal.Delivery, error) {
+	ds, err := j.Deliveries(context.WithoutCancel(ctx), c.ID)
+	if err != nil {
+		return report.Paths{}, nil, failErr(err, "")
+	}
+	paths, err := report.Write(dir, c, ds)
+	if err != nil {
+		return paths, nil, failErr(err, "pass a writable directory with --report-dir; the journal still has every result")
+	}
+	if callList != "" {
+		if err := report.WriteCallList(callList, report.CallList(ds)); err != nil {
+			return paths, nil, failErr(err, "")
+		}
+		paths.Call = callList
+	}
+	return paths, ds, nil
+}

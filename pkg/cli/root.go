@@ -1,0 +1,103 @@
+// Package cli is smscast's command line: one file per verb, the config layering and exit codes.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// globalOptions are the flags every command takes.
+type globalOptions struct {
+	configPath string
+	debug      bool
+}
+
+// Main runs smscast with args and returns the process exit code.
+func Main(ctx context.Context, d *Deps, args []string) int {
+	g := &globalOptions{}
+	root := newRootCmd(d, g)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if !errors.As(err, &ee) {
+		// Errors that are not ours come from cobra itself: an unknown command or flag, a missing
+		// argument. They are usage errors.
+		ee = &exitError{code: ExitUsage, err: err, hint: "run `" + commandPath(root, args) + " --help` for usage"}
+	}
+	if ee.err != nil {
+		fmt.Fprintf(d.Stderr, "smscast: %v\n", ee.err)
+	}
+	if ee.hint != "" {
+		fmt.Fprintf(d.Stderr, "  %s\n", ee.hint)
+	}
+	return ee.code
+}
+
+func commandPath(root *cobra.Command, args []string) string {
+	if c, _, err := root.Find(args); err == nil {
+		return c.CommandPath()
+	}
+	return root.Name()
+}
+
+func newRootCmd(d *Deps, g *globalOptions) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "smscast",
+		Short: "Send an urgent SMS to every patient on a clinic's list, exactly once",
+		Long: `smscast sends a prepared message to every patient on a clinic's phone list, through a
+rate-limited pool to an SMS provider (Twilio, or the built-in simulator for drills), and writes a
+delivery report and the list of patients staff still have to phone.
+
+Start with a drill on the simulator:
+  smscast send outage --to examples/patients.csv --yes`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Version:       d.Version,
+	}
+	root.SetIn(d.Stdin)
+	root.SetOut(d.Stdout)
+	root.SetErr(d.Stderr)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageErr("run `"+c.CommandPath()+" --help` for usage", "%v", err)
+	})
+	root.PersistentFlags().StringVar(&g.configPath, "config", "", "config file (default $XDG_CONFIG_HOME/smscast/config.yaml)")
+	root.PersistentFlags().BoolVar(&g.debug, "debug", false, "show internal error details")
+	root.SetVersionTemplate("smscast {{.Version}}\n")
+
+	root.AddCommand(
+		newCmdSend(d, g, nil),
+		newCmdCheck(d, g),
+		newCmdTemplates(d, g),
+		newCmdHistory(d, g),
+		newCmdReport(d, g),
+		newCmdVersion(d),
+		helpTopic("exit-codes", "What smscast's exit codes mean", exitCodesHelp),
+		helpTopic("environment", "Configuration keys and environment variables", environmentHelp()),
+	)
+	return root
+}
+
+// helpTopic is a command with no action: cobra lists it under "Additional help topics" and
+// `smscast help NAME` prints it.
+func helpTopic(name, short, long string) *cobra.Command {
+	return &cobra.Command{Use: name, Short: short, Long: strings.TrimRight(long, "\n")}
+}
+
+func newCmdVersion(d *Deps) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			fmt.Fprintf(d.Stdout, "smscast %s\n", d.Version)
+			return nil
+		},
+	}
+}

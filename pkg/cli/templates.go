@@ -1,0 +1,128 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/smscast/smscast/pkg/message"
+)
+
+func newCmdTemplates(d *Deps, g *globalOptions) *cobra.Command {
+	list := func(c *cobra.Command, _ []string) error { return templatesList(d, g, c) }
+	cmd := &cobra.Command{
+		Use:   "templates [list | show <name>]",
+		Short: "List the message templates, or show one",
+		Long: `Templates are the prepared messages send takes by name. The shipped ones are built into
+smscast; a file NAME.LANG.tmpl in your templates directory (templates_dir, default
+$XDG_CONFIG_HOME/smscast/templates) replaces the shipped template of that name.`,
+		Args: cobra.NoArgs,
+		RunE: list,
+	}
+	cmd.PersistentFlags().String("templates-dir", "", "directory of your own templates")
+	cmd.AddCommand(&cobra.Command{
+		Use:   "list",
+		Short: "List the templates: name, languages, class, segments of a sample, description",
+		Args:  cobra.NoArgs,
+		RunE:  list,
+	}, &cobra.Command{
+		Use:   "show <name>",
+		Short: "Show a template: its text, variables and a sample in each language",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			return templatesShow(d, g, c, args[0])
+		},
+	})
+	return cmd
+}
+
+func loadCatalog(d *Deps, g *globalOptions, c *cobra.Command) (*message.Catalog, *Config, error) {
+	cfg, err := loadConfig(d, c, g.configPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	cat, err := message.LoadCatalog(cfg.TemplatesDir)
+	if err != nil {
+		return nil, nil, asUsage(err, "fix the template file")
+	}
+	return cat, cfg, nil
+}
+
+func sampleEnv(d *Deps, cfg *Config) message.Env {
+	env := message.Env{Lang: cfg.Lang, Vars: map[string]string{}, Now: d.Now()}
+	if cfg.Clinic != "" {
+		env.Vars["Clinic"] = cfg.Clinic
+	}
+	if cfg.ClinicPhone != "" {
+		env.Vars["ClinicPhone"] = cfg.ClinicPhone
+	}
+	return env
+}
+
+func templatesList(d *Deps, g *globalOptions, c *cobra.Command) error {
+	cat, cfg, err := loadCatalog(d, g, c)
+	if err != nil {
+		return err
+	}
+	env := sampleEnv(d, cfg)
+	tw := tabwriter.NewWriter(d.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tLANGUAGES\tCLASS\tSEGMENTS\tDESCRIPTION")
+	for _, t := range cat.Templates() {
+		var segs []string
+		for _, lang := range t.Langs {
+			body, err := t.Sample(lang, env)
+			if err != nil {
+				segs = append(segs, lang+":?")
+				continue
+			}
+			segs = append(segs, fmt.Sprintf("%s:%d", lang, message.Count(body).Segments))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.Name, strings.Join(t.Langs, ","), t.Class,
+			strings.Join(segs, " "), t.Description)
+	}
+	return tw.Flush()
+}
+
+func templatesShow(d *Deps, g *globalOptions, c *cobra.Command, name string) error {
+	cat, cfg, err := loadCatalog(d, g, c)
+	if err != nil {
+		return err
+	}
+	t, err := cat.Lookup(name)
+	if err != nil {
+		return asUsage(err, "")
+	}
+	env := sampleEnv(d, cfg)
+	w := d.Stdout
+	fmt.Fprintf(w, "%s — %s (class %s)\n", t.Name, t.Description, t.Class)
+	if len(t.Vars) > 0 {
+		fmt.Fprintln(w, "\nVariables (give them with --var NAME=VALUE or as list columns):")
+		for _, v := range t.Vars {
+			extra := ""
+			if v.Default != "" {
+				extra = fmt.Sprintf(" (default %s)", v.Default)
+			}
+			fmt.Fprintf(w, "  %-12s %s%s\n", v.Name, v.Description, extra)
+		}
+	}
+	for _, lang := range t.Langs {
+		text := t.Text(lang)
+		fmt.Fprintf(w, "\n[%s] %s\n", lang, text.Path)
+		for _, line := range strings.Split(strings.TrimRight(text.Body, "\n"), "\n") {
+			fmt.Fprintf(w, "  │ %s\n", line)
+		}
+		body, err := t.Sample(lang, env)
+		if err != nil {
+			fmt.Fprintf(w, "  sample: %v\n", err)
+			continue
+		}
+		info := message.Count(body)
+		fmt.Fprintf(w, "  sample (%s, %d characters, %d segment%s):\n", info.Encoding, info.Characters, info.Segments, plural(info.Segments))
+		for _, line := range strings.Split(body, "\n") {
+			fmt.Fprintf(w, "  │ %s\n", line)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,124 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/smscast/smscast/pkg/journal"
+)
+
+func fixture() (journal.Campaign, []journal.Delivery) {
+	at := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
+	c := journal.Campaign{ID: "outage-1", Template: "outage", List: "p.csv", Provider: "sim", CreatedAt: at}
+	ds := []journal.Delivery{
+		{Seq: 0, Patients: []journal.Patient{{Row: 2, Name: "山田 花子", Phone: "090-1234-5601"}},
+			To: "+819012345601", State: journal.Submitted, ProviderID: "SM1", UpdatedAt: at},
+		{Seq: 1, Patients: []journal.Patient{{Row: 3, Name: "高橋 茂", Phone: "03-1234-5603"}},
+			To: "+81312345603", State: journal.Skipped, Reason: "landline: cannot receive SMS"},
+		{Seq: 2, Patients: []journal.Patient{{Row: 5, Name: "渡辺 美智子", Phone: "090-1234-5605"}, {Row: 4, Name: "渡辺 博", Phone: "090-1234-5605"}},
+			To: "+819012345605", State: journal.Delivered, ProviderID: "SM2", UpdatedAt: at},
+		{Seq: 3, Patients: []journal.Patient{{Row: 6, Name: "=HYPERLINK(\"x\")", Phone: "090-1234-5606"}},
+			To: "+819012345606", State: journal.Failed, Reason: "invalid number", ErrorCode: "21211", UpdatedAt: at},
+		{Seq: 4, Patients: []journal.Patient{{Row: 7, Name: "伊藤 正", Phone: "090-1234-5607"}},
+			To: "+819012345607", State: journal.Pending},
+	}
+	return c, ds
+}
+
+func TestRowsGiveOnePatientPerRowInListOrder(t *testing.T) {
+	_, ds := fixture()
+	rows := Rows(ds)
+	var got []int
+	for _, r := range rows {
+		got = append(got, r.Row)
+	}
+	if want := []int{2, 3, 4, 5, 6, 7}; !equal(got, want) {
+		t.Fatalf("rows %v, want %v", got, want)
+	}
+	if rows[2].SentWith != "rows 5" || rows[3].SentWith != "rows 4" || rows[2].MessageID != "SM2" {
+		t.Errorf("a shared message must name the other rows it covered: %+v %+v", rows[2], rows[3])
+	}
+}
+
+func TestCallListHoldsExactlyThePatientsNotReached(t *testing.T) {
+	_, ds := fixture()
+	var got []int
+	for _, r := range CallList(ds) {
+		got = append(got, r.Row)
+		if r.Reason == "" {
+			t.Errorf("row %d has no reason", r.Row)
+		}
+	}
+	if want := []int{3, 6, 7}; !equal(got, want) {
+		t.Fatalf("call list rows %v, want %v", got, want)
+	}
+}
+
+func TestWriteMakesOwnerOnlyFilesExcelCanOpen(t *testing.T) {
+	c, ds := fixture()
+	dir := filepath.Join(t.TempDir(), "new")
+	p, err := Write(dir, c, ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{p.CSV, p.JSON, p.Call} {
+		st, err := os.Stat(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, want 0600", f, st.Mode().Perm())
+		}
+	}
+	if st, _ := os.Stat(dir); st.Mode().Perm() != 0o700 {
+		t.Errorf("new report dir mode %v, want 0700", st.Mode().Perm())
+	}
+	data, _ := os.ReadFile(p.CSV)
+	if !bytes.HasPrefix(data, []byte("\ufeffrow,name,phone,e164,state")) {
+		t.Errorf("CSV must start with a BOM and the header:\n%s", data)
+	}
+	if !strings.Contains(string(data), `'=HYPERLINK`) {
+		t.Errorf("a formula in a name must be neutralised:\n%s", data)
+	}
+	var js struct {
+		Campaign string         `json:"campaign"`
+		Counts   map[string]int `json:"counts"`
+		Rows     []Row          `json:"rows"`
+	}
+	raw, _ := os.ReadFile(p.JSON)
+	if err := json.Unmarshal(raw, &js); err != nil {
+		t.Fatal(err)
+	}
+	if js.Campaign != "outage-1" || len(js.Rows) != 6 || js.Counts["delivered"] != 2 || js.Counts["skipped"] != 1 {
+		t.Errorf("json report = %+v", js)
+	}
+}
+
+func TestNeutralize(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"=1+2", "'=1+2"}, {"+819012345678", "'+819012345678"}, {"-5", "'-5"}, {"@SUM(A1)", "'@SUM(A1)"},
+		{"\tx", "'\tx"}, {"\rx", "'\rx"}, {"山田", "山田"}, {"", ""}, {"090-1234", "090-1234"},
+	}
+	for _, tt := range tests {
+		if got := Neutralize(tt.in); got != tt.want {
+			t.Errorf("Neutralize(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func equal(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

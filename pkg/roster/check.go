@@ -13,7 +13,7 @@ type Problem struct {
 	Value  string `json:"value"` // the phone cell as written
 	Reason string `json:"reason"`
 	Class  Class  `json:"class"`
-	Column string `json:"column,omitempty"` // the phone column, only when the list has several
+	Column string `json:"column,omitempty"` // the phone column, only when the list has several and the row has a number
 }
 
 // CheckReport is list hygiene: what was detected, counts per class and every problem row.
@@ -130,9 +130,11 @@ func (rep *CheckReport) add(row Row) {
 	case OptedOut:
 		rep.OptedOut++
 	}
-	rep.Problems = append(rep.Problems, Problem{
-		Row: row.Row, Value: row.Phone, Reason: row.Reason, Class: row.Class, Column: row.PhoneColumn,
-	})
+	p := Problem{Row: row.Row, Value: row.Phone, Reason: row.Reason, Class: row.Class}
+	if row.Class != Empty {
+		p.Column = row.PhoneColumn
+	}
+	rep.Problems = append(rep.Problems, p)
 }
 
 // OK reports whether the list was read to the end and at least one row can receive the message.
@@ -204,9 +206,8 @@ func (rep *CheckReport) WriteText(w io.Writer) error {
 			v := p.Value
 			if strings.TrimSpace(v) == "" {
 				v = "(blank)"
-			}
-			if p.Column != "" {
-				v = p.Column + " " + v
+			} else if p.Column != "" {
+				v += " in " + p.Column
 			}
 			fmt.Fprintf(bw, "  row %d: %s: %s\n", p.Row, v, p.Reason)
 		}

@@ -211,6 +211,8 @@ func invalidReason(pn *phonenumbers.PhoneNumber) string {
 		return "invalid number: too many digits"
 	case phonenumbers.INVALID_COUNTRY_CODE:
 		return "invalid number: unknown country code"
+	case phonenumbers.IS_POSSIBLE_LOCAL_ONLY:
+		return "invalid number: the area code is missing"
 	}
 	return reasonInvalid
 }

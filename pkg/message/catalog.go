@@ -226,6 +226,9 @@ func (x *Text) parse(declared bool) error {
 	}
 	x.tmpl = t
 	x.refs = collectRefs(t)
+	if !x.refs.dynamic {
+		x.prog = compile(t.Tree.Root)
+	}
 	if !declared {
 		return nil
 	}

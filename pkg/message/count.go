@@ -91,6 +91,32 @@ func NonGSM7(s string) []string {
 	return out
 }
 
+// nonGSMRunes is NonGSM7 for text whose runes are each a cluster.
+func nonGSMRunes(s string) []string {
+	var out []string
+	for i, r := range s {
+		if gsmSeptets(r) > 0 {
+			continue
+		}
+		c := s[i : i+utf8.RuneLen(r)]
+		if r == utf8.RuneError {
+			_, n := utf8.DecodeRuneInString(s[i:])
+			c = s[i : i+n]
+		}
+		found := false
+		for _, o := range out {
+			if o == c {
+				found = true
+				break
+			}
+		}
+		if !found {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // layout counts body and, when cuts is not nil, records the byte offset where each part after the
 // first begins.
 //
@@ -178,7 +204,11 @@ func layout(body string, cuts *[]int) Info {
 		info.Segments = p.parts
 	}
 	if nonGSM*2 <= runes {
-		info.UCS2Chars = NonGSM7(body)
+		if simple {
+			info.UCS2Chars = nonGSMRunes(body)
+		} else {
+			info.UCS2Chars = NonGSM7(body)
+		}
 	}
 	return info
 }
@@ -258,9 +288,43 @@ func gsmSeptets(r rune) int {
 // regional indicator or Hangul jamo. The ranges are deliberately conservative; TestSimpleRunes
 // checks every rune in them against uniseg.
 func simpleRune(r rune) bool {
-	switch {
-	case r < 0x0300: // ASCII, Latin-1, Latin Extended, IPA, spacing modifier letters; C0/C1 controls
+	if r < 0x0300 { // ASCII, Latin-1, Latin Extended, IPA, spacing modifier letters; C0/C1 controls
 		return true
+	}
+	if r >= 0x3000 { // the common case in Japanese text: test the CJK blocks first
+		switch {
+		case r <= 0x3029: // CJK punctuation before the ideographic tone marks
+			return true
+		case r < 0x3030:
+			return false
+		case r <= 0x3098: // hiragana
+			return true
+		case r < 0x309B:
+			return false // combining (han)dakuten
+		case r <= 0x30FF: // katakana
+			return true
+		case r < 0x3200:
+			return false
+		case r <= 0x33FF: // enclosed CJK letters, CJK compatibility (㈱, ㎡)
+			return true
+		case r < 0x3400:
+			return false
+		case r <= 0x4DBF: // CJK extension A
+			return true
+		case r < 0x4E00:
+			return false
+		case r <= 0x9FFF: // CJK unified ideographs
+			return true
+		case r < 0xFF01:
+			return false
+		case r <= 0xFF9D: // full-width ASCII, half-width katakana before the voiced sound marks
+			return true
+		case r < 0xFFE0:
+			return false
+		}
+		return r <= 0xFFEE // full-width signs (￥)
+	}
+	switch {
 	case r < 0x0370:
 		return false // combining diacritical marks
 	case r <= 0x0482: // Greek, Cyrillic letters
@@ -283,40 +347,6 @@ func simpleRune(r rune) bool {
 		return true
 	case r < 0x2460:
 		return false
-	case r <= 0x27BF: // enclosed alphanumerics, box drawing, shapes, symbols, dingbats
-		return true
-	case r < 0x3000:
-		return false
-	case r <= 0x3029: // CJK punctuation before the ideographic tone marks
-		return true
-	case r < 0x3030:
-		return false
-	case r <= 0x3098: // hiragana
-		return true
-	case r < 0x309B:
-		return false // combining (han)dakuten
-	case r <= 0x30FF: // katakana
-		return true
-	case r < 0x3200:
-		return false
-	case r <= 0x33FF: // enclosed CJK letters, CJK compatibility (㈱, ㎡)
-		return true
-	case r < 0x3400:
-		return false
-	case r <= 0x4DBF: // CJK extension A
-		return true
-	case r < 0x4E00:
-		return false
-	case r <= 0x9FFF: // CJK unified ideographs
-		return true
-	case r < 0xFF01:
-		return false
-	case r <= 0xFF9D: // full-width ASCII, half-width katakana before the voiced sound marks
-		return true
-	case r < 0xFFE0:
-		return false
-	case r <= 0xFFEE: // full-width signs (￥)
-		return true
 	}
-	return false
+	return r <= 0x27BF // enclosed alphanumerics, box drawing, shapes, symbols, dingbats
 }

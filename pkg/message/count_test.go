@@ -3,6 +3,7 @@ package message
 import (
 	"encoding/json"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf16"
@@ -262,6 +263,7 @@ type refResult struct {
 	enc                         string
 	characters, units, segments int
 	parts                       []string
+	ucs2Chars                   []string
 }
 
 func refCount(body string) refResult {
@@ -314,6 +316,25 @@ func refCount(body string) refResult {
 	if gsm {
 		res.characters = res.units
 	}
+	// Name the non-GSM characters when at least half of the runes are GSM-7.
+	runes, non := 0, 0
+	for _, r := range body {
+		runes++
+		if !strings.ContainsRune(refBasic+refExtension, r) || r == utf8.RuneError {
+			non++
+		}
+	}
+	if !gsm && non*2 <= runes {
+		for _, c := range clusters {
+			r, _ := utf8.DecodeRuneInString(c)
+			if utf8.RuneCountInString(c) == 1 && r != utf8.RuneError && strings.ContainsRune(refBasic+refExtension, r) {
+				continue
+			}
+			if !slices.Contains(res.ucs2Chars, c) {
+				res.ucs2Chars = append(res.ucs2Chars, c)
+			}
+		}
+	}
 	if res.units <= single {
 		res.segments, res.parts = 1, []string{body}
 		return res
@@ -348,6 +369,9 @@ func FuzzCount(f *testing.F) {
 		if got.Encoding != want.enc || got.Characters != want.characters || got.Units != want.units || got.Segments != want.segments {
 			t.Fatalf("Count(%q) = %s %d chars %d units %d segments; reference %s %d %d %d", body,
 				got.Encoding, got.Characters, got.Units, got.Segments, want.enc, want.characters, want.units, want.segments)
+		}
+		if !slices.Equal(got.UCS2Chars, want.ucs2Chars) {
+			t.Fatalf("Count(%q).UCS2Chars = %q; reference %q", body, got.UCS2Chars, want.ucs2Chars)
 		}
 		parts := Split(body)
 		if strings.Join(parts, "\x00") != strings.Join(want.parts, "\x00") {

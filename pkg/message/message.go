@@ -105,6 +105,7 @@ type Text struct {
 
 	tmpl *template.Template
 	refs refs
+	prog program // nil when the body uses more than the fast path's subset
 }
 
 // Env is what a run adds to every render.

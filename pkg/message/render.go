@@ -168,7 +168,18 @@ type renderer struct {
 	data  map[string]string // the current row's fields; reused row after row
 	today string
 	dates map[string]string // day/longday results by kind and value: most rows share one date
+
+	// memo holds bodies by the values of the fields the text reads. A text that does not use its
+	// data whole prints a pure function of those values (the helpers depend only on them, the
+	// language and Now), and in a broadcast most rows share them: the outage notice is one body for
+	// every patient. Executing text/template is most of the cost of a render.
+	memo     map[string]string
+	memoKey  []byte
+	sizeHint int // the longest body so far, to size the next one in one allocation
 }
+
+// maxMemo bounds the memo of one RenderEach call.
+const maxMemo = 4096
 
 func newRenderer(x *Text, lang string, env Env) (*renderer, error) {
 	t, err := x.tmpl.Clone()
@@ -177,6 +188,9 @@ func newRenderer(x *Text, lang string, env Env) (*renderer, error) {
 	}
 	r := &renderer{x: x, lang: lang, env: &env, tmpl: t, data: map[string]string{},
 		today: FormatDay(env.Now, lang), dates: map[string]string{}}
+	if !x.refs.dynamic {
+		r.memo = map[string]string{}
+	}
 	t.Funcs(template.FuncMap{
 		"field":    r.field,
 		"optional": r.optional,
@@ -278,10 +292,50 @@ func (r *renderer) fill(in *Input) {
 	r.data[FieldToday] = r.today
 }
 
-// render executes the text for one input. On a missing field it records it, gives the field a
+// render renders the text for one input. On a missing field it records it, gives the field a
 // placeholder and runs again, to find every missing field of the row.
 func (r *renderer) render(buf *bytes.Buffer, in *Input, row int, ps *problemSet) (string, bool) {
 	r.fill(in)
+	memoized := r.memo != nil
+	if memoized {
+		r.memoKey = r.memoKey[:0]
+		for _, k := range r.x.refs.keys {
+			v, ok := r.data[k.name]
+			if !ok {
+				memoized = false // a missing field: execute to report it
+				break
+			}
+			r.memoKey = strconv.AppendInt(r.memoKey, int64(len(v)), 10)
+			r.memoKey = append(r.memoKey, ':')
+			r.memoKey = append(r.memoKey, v...)
+		}
+		if memoized {
+			if body, ok := r.memo[string(r.memoKey)]; ok {
+				return body, true
+			}
+		}
+	}
+	var body string
+	ok := false
+	if p := r.x.prog; p != nil {
+		var b strings.Builder
+		b.Grow(r.sizeHint)
+		if ok = r.run(p, &b, ""); ok {
+			body = strings.TrimSpace(b.String())
+			r.sizeHint = max(r.sizeHint, b.Len())
+		}
+	}
+	if !ok {
+		body, ok = r.execute(buf, row, ps)
+	}
+	if ok && memoized && len(r.memo) < maxMemo {
+		r.memo[string(r.memoKey)] = body
+	}
+	return body, ok
+}
+
+// execute runs the template on r.data.
+func (r *renderer) execute(buf *bytes.Buffer, row int, ps *problemSet) (string, bool) {
 	failed := false
 	for range 64 {
 		buf.Reset()

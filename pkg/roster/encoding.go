@@ -70,7 +70,7 @@ func decodeInput(r io.Reader, forced, path string) (io.Reader, string, error) {
 		return nil, "", &Error{Path: path, Msg: "cannot read the list: " + err.Error(), Err: err}
 	}
 	if len(bytes.TrimSpace(prefix)) == 0 || bytes.Equal(bytes.TrimSpace(prefix), bomUTF8) {
-		return nil, "", &Error{Path: path, Msg: "the file is empty", Hint: "export the patient list again, with a header row and one row per patient"}
+		return nil, "", &Error{Path: path, Msg: msgEmptyFile, Hint: "export the patient list again, with a header row and one row per patient"}
 	}
 
 	bom := ""

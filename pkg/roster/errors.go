@@ -47,4 +47,6 @@ const (
 	maxRecordBytes = 1 << 20
 )
 
+const msgEmptyFile = "the file is empty"
+
 const hintReexport = "re-export the list from Excel as CSV"

@@ -2,41 +2,53 @@ package roster
 
 import (
 	"bufio"
-	"fmt"
-	"os"
+	"errors"
+	"strconv"
 	"strings"
-
-	"github.com/nyaruka/phonenumbers"
-	"golang.org/x/text/unicode/norm"
 )
 
-// LoadOptOut reads an opt-out file: one phone number per line, in any format the list accepts.
-// Blank lines and lines starting with # are ignored. It returns the numbers in E.164.
+// LoadOptOut reads an opt-out file: one phone number per line, in any format the list accepts
+// (090-1234-5678, +81 90…, full-width digits, a note in brackets), in UTF-8 (with or without BOM)
+// or CP932. Blank lines and lines starting with # are ignored; a CSV export may carry the number in
+// its first column. It returns the numbers in E.164. A line that is not a phone number is an
+// *Error naming it (as its row), so a damaged file never silently lets a message through.
 func LoadOptOut(path, region string) ([]string, error) {
-	f, err := os.Open(path)
+	rg, err := regionCode(region, path)
 	if err != nil {
-		return nil, fmt.Errorf("opt-out file: %w", err)
+		return nil, err
+	}
+	f, err := openFile(path)
+	if err != nil {
+		return nil, err
 	}
 	defer f.Close()
+	text, _, err := decodeInput(f, "", path)
+	if err != nil {
+		var e *Error
+		if errors.As(err, &e) && e.Msg == msgEmptyFile {
+			return nil, nil
+		}
+		return nil, err
+	}
+	p := phoneParser{region: rg, wantE164: true}
 	var out []string
-	sc := bufio.NewScanner(f)
-	line := 0
-	for sc.Scan() {
-		line++
-		s := strings.TrimSpace(norm.NFKC.String(strings.TrimPrefix(sc.Text(), "\ufeff")))
+	sc := bufio.NewScanner(text)
+	sc.Buffer(make([]byte, 0, 4096), maxFieldBytes)
+	for line := 1; sc.Scan(); line++ {
+		s := strings.TrimSpace(sc.Text())
 		if s == "" || strings.HasPrefix(s, "#") {
 			continue
 		}
-		// A CSV export may carry the number in its first column.
 		s, _, _ = strings.Cut(s, ",")
-		num, err := phonenumbers.Parse(s, region)
-		if err != nil || !phonenumbers.IsValidNumber(num) {
-			return nil, fmt.Errorf("%s line %d: %q is not a phone number: fix or remove the line", path, line, s)
+		n := p.classify(s)
+		if n.e164 == "" {
+			return nil, &Error{Path: path, Row: line, Msg: strconv.Quote(strings.TrimSpace(s)) + ": " + n.reason,
+				Hint: "fix or remove the line"}
 		}
-		out = append(out, phonenumbers.Format(num, phonenumbers.E164))
+		out = append(out, n.e164)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, &Error{Path: path, Msg: "cannot read the opt-out file: " + err.Error(), Err: err}
 	}
 	return out, nil
 }

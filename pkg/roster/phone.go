@@ -149,7 +149,7 @@ func (p *phoneParser) classify(raw string) number {
 	}
 	pn := &p.pn
 	pn.Reset()
-	if err := phonenumbers.ParseToNumber(c, p.region, pn); err != nil {
+	if err := phonenumbers.ParseToNumber(squeeze(c), p.region, pn); err != nil {
 		return number{class: Invalid, reason: parseReason(err, c)}
 	}
 	var n number
@@ -186,6 +186,34 @@ func (p *phoneParser) classify(raw string) number {
 		n.keyStr = n.e164
 	}
 	return n
+}
+
+// squeeze drops the hyphens and spaces of a cell made only of digits, hyphens and spaces (and a
+// leading +). The library ignores them anyway, but its extension regexp runs at every position of
+// its input: 090-1234-5678 costs ~11% more to parse than 09012345678 (measured). Anything else
+// (brackets, letters, "ext") is left for the library to read.
+func squeeze(s string) string {
+	seps := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+		case c == '-' || c == ' ':
+			seps++
+		case c == '+' && i == 0:
+		default:
+			return s
+		}
+	}
+	if seps == 0 {
+		return s
+	}
+	b := make([]byte, 0, len(s)-seps)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c != '-' && c != ' ' {
+			b = append(b, c)
+		}
+	}
+	return string(b)
 }
 
 func parseReason(err error, s string) string {

@@ -70,7 +70,7 @@ func openList(r io.Reader, path, forcedEnc string) (*listReader, []string, int, 
 
 	row, rec, err := lr.next()
 	if errors.Is(err, io.EOF) {
-		return nil, nil, 0, &Error{Path: path, Msg: "the file is empty", Hint: "export the patient list again, with a header row and one row per patient"}
+		return nil, nil, 0, &Error{Path: path, Msg: msgEmptyFile, Hint: "export the patient list again, with a header row and one row per patient"}
 	}
 	if err != nil {
 		return nil, nil, 0, err

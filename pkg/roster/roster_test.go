@@ -382,3 +382,20 @@ func TestForcedEncodingsAreAccepted(t *testing.T) {
 		t.Errorf("the BOM must be stripped even when utf-8 is forced: header %q", l.Header[0])
 	}
 }
+
+func TestTheOptOutFileIsReadLikeAList(t *testing.T) {
+	got, err := LoadOptOut("testdata/optout.txt", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"+819012345602", "+819012345601", "+818012345603"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("LoadOptOut = %q, want %q", got, want)
+	}
+	_, err = LoadOptOut("testdata/optout_bad.txt", "JP")
+	if want := "testdata/optout_bad.txt row 2: \"なし\": not a phone number: fix or remove the line"; err == nil || err.Error() != want {
+		t.Errorf("error %v, want %s", err, want)
+	}
+	if got, err := LoadOptOut("testdata/empty.csv", "JP"); err != nil || len(got) != 0 {
+		t.Errorf("an empty opt-out file: %q %v", got, err)
+	}
+}

@@ -63,14 +63,14 @@ func openFile(path string) (*os.File, error) {
 	return f, nil
 }
 
-// region validates Options.Region; "" means JP.
-func region(opts Options, path string) (string, error) {
-	rg := strings.ToUpper(strings.TrimSpace(opts.Region))
+// regionCode validates a region such as Options.Region; "" means JP.
+func regionCode(region, path string) (string, error) {
+	rg := strings.ToUpper(strings.TrimSpace(region))
 	if rg == "" {
 		rg = "JP"
 	}
 	if phonenumbers.GetCountryCodeForRegion(rg) == 0 {
-		return "", &Error{Path: path, Msg: "unknown region " + strconv.Quote(opts.Region),
+		return "", &Error{Path: path, Msg: "unknown region " + strconv.Quote(region),
 			Hint: "use a two-letter country code such as JP or US"}
 	}
 	return rg, nil
@@ -103,7 +103,7 @@ type batch struct {
 // flat however long the list. lean skips what Check does not need (Fields, Name, E164).
 func scan(r io.Reader, name string, opts Options, lean bool, fn func(Row) error) (Meta, error) {
 	meta := Meta{Path: name}
-	rg, err := region(opts, name)
+	rg, err := regionCode(opts.Region, name)
 	if err != nil {
 		return meta, err
 	}

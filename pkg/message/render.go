@@ -10,6 +10,8 @@ import (
 	"time"
 )
 
+var errEmpty = errors.New("the message is empty: every part of the template printed nothing")
+
 // maxRowsShown is how many rows an error lists before it only counts them.
 const maxRowsShown = 20
 
@@ -82,6 +84,10 @@ func (t *Template) RenderEach(in []Input, env Env) ([]Rendered, error) {
 		}
 		body, ok := r.render(&buf, &in[i], row, &problems)
 		if !ok {
+			continue
+		}
+		if body == "" {
+			problems.add(problem{kind: "other", msg: errEmpty.Error()}, row, errEmpty)
 			continue
 		}
 		out[i] = Rendered{Row: row, Lang: lang, Body: body}

@@ -265,6 +265,13 @@ func TestAdHoc(t *testing.T) {
 	}
 }
 
+func TestAnEmptyMessageIsAnError(t *testing.T) {
+	_, err := adHoc(t, `{{optional "note"}}`).RenderAll([]Input{{Row: 2, Fields: map[string]string{"note": "x"}}, {Row: 3}}, Env{Now: testNow})
+	if err == nil || err.Error() != "the message, row 3: the message is empty: every part of the template printed nothing" {
+		t.Fatalf("err = %v", err)
+	}
+}
+
 func TestEnvNowMustBeSet(t *testing.T) {
 	if _, err := lookup(t, "outage").RenderAll([]Input{{}}, Env{}); err == nil {
 		t.Fatal("no error for a zero Env.Now")

@@ -2,6 +2,7 @@ package roster
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -180,7 +181,7 @@ func (p *phoneParser) classify(raw string) number {
 	}
 	n.key = numberKey(pn)
 	if p.wantE164 || n.key == 0 {
-		n.e164 = phonenumbers.Format(pn, phonenumbers.E164)
+		n.e164 = formatE164(pn)
 	}
 	if n.key == 0 {
 		n.keyStr = n.e164
@@ -243,6 +244,23 @@ func invalidReason(pn *phonenumbers.PhoneNumber) string {
 		return "invalid number: the area code is missing"
 	}
 	return reasonInvalid
+}
+
+// formatE164 is phonenumbers.Format(pn, phonenumbers.E164) in one allocation instead of seven:
+// "+", the country code, the Italian leading zeros, the national number, as the library's E164
+// branch writes them (TestFormatE164MatchesTheLibrary holds it to that). Format cost ~1 µs a
+// row, 6% of a check.
+func formatE164(pn *phonenumbers.PhoneNumber) string {
+	var buf [32]byte
+	b := append(buf[:0], '+')
+	b = strconv.AppendInt(b, int64(pn.GetCountryCode()), 10)
+	if pn.GetItalianLeadingZero() {
+		for range min(max(int(pn.GetNumberOfLeadingZeros()), 0), 17) {
+			b = append(b, '0')
+		}
+	}
+	b = strconv.AppendUint(b, pn.GetNationalNumber(), 10)
+	return string(b)
 }
 
 // numberKey packs a valid number into a uint64 for the duplicate set: a million E.164 strings

@@ -1,6 +1,10 @@
 package roster
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/nyaruka/phonenumbers"
+)
 
 func TestPhoneCellsAreNormalisedAndClassified(t *testing.T) {
 	tests := []struct {
@@ -100,6 +104,19 @@ func TestNotesAreStrippedOnlyWhenTheyHoldText(t *testing.T) {
 	} {
 		if got := stripNote(in); got != want {
 			t.Errorf("stripNote(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestFormatE164MatchesTheLibrary(t *testing.T) {
+	for _, s := range []string{"090-1234-5678", "03-1234-5678", "+39 06 1234 5678", "+39 345 123 4567", "+1 202 555 0101",
+		"+44 7911 123456", "0120-123-456", "+225 01 23 45 67 89", "+800 1234 5678", "+882 3 123 4567", "9012345678"} {
+		pn, err := phonenumbers.Parse(s, "JP")
+		if err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+		if got, want := formatE164(pn), phonenumbers.Format(pn, phonenumbers.E164); got != want {
+			t.Errorf("%s: formatE164 %q, library %q", s, got, want)
 		}
 	}
 }

@@ -8,7 +8,7 @@
 //
 // Row numbers are the ones Excel shows: the header is row 1 and the first patient row 2. A quoted
 // cell with line breaks in it is still one row (records are counted, not lines), and a blank line,
-// which Excel shows as an empty row, still counts.
+// which Excel shows as an empty row, still counts (so blank lines above the header push it down).
 //
 // Errors meant for the user are *Error values naming the file and row.
 package roster
@@ -31,10 +31,15 @@ const (
 
 // Options says how to read a list.
 type Options struct {
-	PhoneColumn string // header of the phone column; "" finds it by alias
-	NameColumn  string
-	Region      string // default region for numbers without a country code, e.g. "JP"
-	Encoding    string // "", "utf-8", "cp932"/"shift_jis", "utf-16le", "utf-16be"; "" detects it
+	// PhoneColumn is the header of the one phone column to use; "" finds every phone column by
+	// alias (携帯 before 電話番号 before 自宅) and takes, per row, the first mobile number.
+	// Headers are matched as written, then case-, width- and space-insensitively.
+	PhoneColumn string
+	// NameColumn is the header of the name column; "姓+名" joins two columns with a space.
+	// "" finds it by alias (氏名, 名前, name, …, then 姓+名 or first+last, then フリガナ).
+	NameColumn string
+	Region     string // default region for numbers without a country code, e.g. "JP" (the default)
+	Encoding   string // "", "utf-8", "cp932"/"shift_jis", "utf-16le", "utf-16be"; "" detects it
 	// OptOut reports numbers that must not be sent to; they become OptedOut. It is called from
 	// the goroutine that called Load, Scan or Check, in row order, only for sendable numbers.
 	OptOut func(e164 string) bool

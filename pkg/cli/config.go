@@ -28,6 +28,7 @@ type Config struct {
 	Region       string             `yaml:"region" mapstructure:"region"`
 	Lang         string             `yaml:"lang" mapstructure:"lang"`
 	Clinic       string             `yaml:"clinic" mapstructure:"clinic"`
+	ClinicEN     string             `yaml:"clinic_en" mapstructure:"clinic_en"`
 	ClinicPhone  string             `yaml:"clinic_phone" mapstructure:"clinic_phone"`
 	Journal      string             `yaml:"journal" mapstructure:"journal"`
 	ReportDir    string             `yaml:"report_dir" mapstructure:"report_dir"`
@@ -38,6 +39,10 @@ type Config struct {
 	MaxParts     int                `yaml:"max_parts" mapstructure:"max_parts"`
 	Prices       map[string]float64 `yaml:"prices" mapstructure:"prices"`
 	Currency     string             `yaml:"currency" mapstructure:"currency"`
+	TestGroup    []string           `yaml:"test_group" mapstructure:"test_group"`
+	QuietHours   string             `yaml:"quiet_hours" mapstructure:"quiet_hours"`
+	Timezone     string             `yaml:"timezone" mapstructure:"timezone"`
+	CallAfter    time.Duration      `yaml:"call_after" mapstructure:"call_after"`
 	Sim          SimConfig          `yaml:"sim" mapstructure:"sim"`
 	Twilio       TwilioConfig       `yaml:"twilio" mapstructure:"twilio"`
 
@@ -68,12 +73,13 @@ type TwilioConfig struct {
 
 func defaultConfig() map[string]any {
 	return map[string]any{
-		"provider":  "sim",
-		"region":    "JP",
-		"lang":      "ja",
-		"workers":   4,
-		"max_parts": 3,
-		"currency":  "",
+		"provider":   "sim",
+		"region":     "JP",
+		"lang":       "ja",
+		"workers":    4,
+		"max_parts":  3,
+		"currency":   "",
+		"call_after": "2h",
 	}
 }
 

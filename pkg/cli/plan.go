@@ -47,6 +47,9 @@ func buildPlan(d *Deps, cfg *Config, o *sendOptions, tmpl *message.Template, lis
 	if cfg.ClinicPhone != "" {
 		env.Vars["ClinicPhone"] = cfg.ClinicPhone
 	}
+	if cfg.ClinicEN != "" {
+		env.LangVars = map[string]map[string]string{"en": {"Clinic": cfg.ClinicEN}}
+	}
 	for k, v := range vars {
 		env.Vars[k] = v
 	}
@@ -73,13 +76,17 @@ func buildPlan(d *Deps, cfg *Config, o *sendOptions, tmpl *message.Template, lis
 		inputs = append(inputs, in)
 		rows = append(rows, r)
 	}
-	bodies, err := tmpl.RenderAll(inputs, env)
+	rendered, err := tmpl.RenderEach(inputs, env)
 	if err != nil {
 		return nil, err
 	}
 	body := make(map[int]string, len(rows))
 	for i, r := range rows {
-		body[r.Row] = bodies[i]
+		b := rendered[i].Body
+		if o.Test && !strings.Contains(b, strings.TrimSpace(testMarker(rendered[i].Lang))) {
+			b = testMarker(rendered[i].Lang) + b
+		}
+		body[r.Row] = b
 	}
 
 	p := &plan{skipped: map[roster.Class]int{}}

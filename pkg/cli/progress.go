@@ -1,20 +1,24 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
+	"github.com/nyaruka/phonenumbers"
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/smscast/smscast/pkg/broadcast"
 )
 
-// progress shows a run's progress on stderr: a bar on a terminal, otherwise a plain line every few
-// seconds so that cron logs show the run is alive.
+// progress shows a run's progress: a bar on stderr when it is a terminal, otherwise a plain line
+// every few seconds so that cron logs show the run is alive, and with --events NDJSON on stdout.
 type progress struct {
 	d        *Deps
-	w        io.Writer
+	w        io.Writer // stderr
+	events   *json.Encoder
 	bar      *progressbar.ProgressBar
 	last     time.Time
 	interval time.Duration
@@ -24,8 +28,35 @@ type progress struct {
 	real     bool
 }
 
-func newProgress(d *Deps, w io.Writer, real bool) *progress {
-	return &progress{d: d, w: d.Stderr, interval: 5 * time.Second, real: real}
+func newProgress(d *Deps, real, events bool) *progress {
+	p := &progress{d: d, w: d.Stderr, interval: 5 * time.Second, real: real}
+	if events {
+		p.events = json.NewEncoder(d.Stdout)
+		p.events.SetEscapeHTML(false)
+	}
+	return p
+}
+
+// ndjson is one --events line.
+type ndjson struct {
+	Event   string      `json:"event"`
+	Time    string      `json:"time"`
+	Done    int         `json:"done,omitempty"`
+	Total   int         `json:"total,omitempty"`
+	Rows    []int       `json:"rows,omitempty"`
+	To      string      `json:"to,omitempty"` // masked
+	State   string      `json:"state,omitempty"`
+	Reason  string      `json:"reason,omitempty"`
+	Message string      `json:"message,omitempty"`
+	Result  *sendResult `json:"result,omitempty"`
+}
+
+func (p *progress) emit(e ndjson) {
+	if p.events == nil {
+		return
+	}
+	e.Time = p.d.Now().Format(time.RFC3339)
+	_ = p.events.Encode(e)
 }
 
 // event is the engine's OnEvent callback; the engine serialises calls.
@@ -34,6 +65,7 @@ func (p *progress) event(e broadcast.Event) {
 	case broadcast.EventStart:
 		p.total = e.Total
 		p.last = p.d.Now()
+		p.emit(ndjson{Event: "start", Total: e.Total})
 		if p.d.StderrTTY && e.Total > 0 {
 			desc := "sending"
 			if !p.real {
@@ -53,21 +85,26 @@ func (p *progress) event(e broadcast.Event) {
 		if e.Err != nil {
 			p.failed++
 		}
+		var rows []int
+		for _, pt := range e.Delivery.Patients {
+			rows = append(rows, pt.Row)
+		}
+		p.emit(ndjson{Event: "delivery", Done: e.Done, Total: p.total, Rows: rows, To: maskPhone(e.Delivery.To),
+			State: string(e.Delivery.State), Reason: e.Delivery.Reason})
 		if p.bar != nil {
 			_ = p.bar.Set(e.Done)
 			return
 		}
 		if now := p.d.Now(); now.Sub(p.last) >= p.interval {
 			p.last = now
+			p.emit(ndjson{Event: "progress", Done: p.done, Total: p.total})
 			fmt.Fprintf(p.w, "%s sent %d of %d (%d failed)\n", now.Format("15:04:05"), p.done, p.total, p.failed)
 		}
-	case broadcast.EventPause, broadcast.EventRetry:
-		if e.Kind == broadcast.EventRetry && p.bar != nil {
-			return
-		}
+	case broadcast.EventPause:
 		if p.bar != nil {
 			_ = p.bar.Clear()
 		}
+		p.emit(ndjson{Event: "pause", Message: e.Message})
 		if e.Message != "" {
 			fmt.Fprintf(p.w, "%s %s\n", p.d.Now().Format("15:04:05"), e.Message)
 		}
@@ -78,4 +115,54 @@ func (p *progress) finish() {
 	if p.bar != nil {
 		_ = p.bar.Finish()
 	}
+}
+
+func (p *progress) end(r sendResult) {
+	p.emit(ndjson{Event: "end", Done: p.done, Total: p.total, Result: &r})
+}
+
+// maskPhone hides the middle of a number for logs: +819012345678 becomes +81 90-****-5678.
+func maskPhone(e164 string) string {
+	if e164 == "" {
+		return ""
+	}
+	formatted := e164
+	if n, err := phonenumbers.Parse(e164, ""); err == nil {
+		formatted = phonenumbers.Format(n, phonenumbers.INTERNATIONAL)
+	}
+	// Keep the country code, the first group after it and the last four digits.
+	cc, rest, ok := strings.Cut(formatted, " ")
+	if !ok {
+		cc, rest = "", formatted
+	}
+	first, tail, ok := strings.Cut(rest, "-")
+	if !ok {
+		first, tail = "", rest
+	}
+	digits := 0
+	for _, r := range tail {
+		if r >= '0' && r <= '9' {
+			digits++
+		}
+	}
+	var b strings.Builder
+	seen := 0
+	for _, r := range tail {
+		if r >= '0' && r <= '9' {
+			seen++
+			if seen <= digits-4 {
+				b.WriteByte('*')
+				continue
+			}
+		}
+		b.WriteRune(r)
+	}
+	out := b.String()
+	if first != "" {
+		out = first + "-" + out
+	}
+	if cc != "" {
+		out = cc + " " + out
+	}
+	return out
 }

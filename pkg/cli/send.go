@@ -18,6 +18,7 @@ import (
 	"github.com/smscast/smscast/pkg/journal"
 	"github.com/smscast/smscast/pkg/message"
 	"github.com/smscast/smscast/pkg/roster"
+	"github.com/smscast/smscast/pkg/schedule"
 )
 
 type sendOptions struct {
@@ -39,6 +40,12 @@ type sendOptions struct {
 	ResendUnknown bool
 	SmartEncoding bool
 	CallList      string
+	Where         []string
+	Rows          string
+	Limit         int
+	Test          bool
+	NoWait        bool
+	Events        bool
 }
 
 func newCmdSend(d *Deps, g *globalOptions, runF func(context.Context, *sendOptions) error) *cobra.Command {
@@ -84,6 +91,12 @@ accepted is sent again.`,
 	f.StringVar(&o.NameColumn, "name-column", "", "header of the name column (default: found by name)")
 	f.StringVar(&o.Encoding, "encoding", "", "list encoding: utf-8 or cp932 (default: detected)")
 	f.BoolVar(&o.ResendUnknown, "resend-unknown", false, "send again deliveries whose outcome is unknown")
+	f.StringArrayVar(&o.Where, "where", nil, "send only to rows matching `COLUMN=VALUE` (e.g. 透析曜日=月,水,金 or 採血日=tomorrow; repeatable)")
+	f.StringVar(&o.Rows, "rows", "", "send only to these rows, as Excel numbers them (e.g. 3,7,10-12)")
+	f.IntVar(&o.Limit, "limit", 0, "send to at most N patients (a small trial)")
+	f.BoolVar(&o.Test, "test", false, "send only to the test group (config test_group), marked as a test")
+	f.BoolVar(&o.NoWait, "no-wait", false, "in quiet hours, leave the messages pending and exit 0 instead of waiting")
+	f.BoolVar(&o.Events, "events", false, "print NDJSON events (start, progress, delivery, end) on stdout")
 	f.StringVar(&o.CallList, "call-list", "", "also write the list of patients to phone to this file")
 	f.BoolVar(&o.SmartEncoding, "smart-encoding", false, "replace look-alike characters (curly quotes, dashes) with plain ones")
 	f.String("provider", "", "SMS provider: sim or twilio (default sim)")
@@ -130,6 +143,9 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 	if o.To == "" {
 		return usageErr("e.g. smscast send outage --to patients.csv", "--to: which patient list? give the list file")
 	}
+	if o.JSON && o.Events {
+		return usageErr("choose one", "--json and --events both print on stdout: give only one")
+	}
 	vars, err := parseVars(o.Vars)
 	if err != nil {
 		return err
@@ -138,10 +154,24 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 	if err != nil {
 		return err
 	}
-	out := d.Stdout
-	if o.JSON {
-		out = d.Stderr // stdout carries only the JSON result
+	sel, err := newSelection(o)
+	if err != nil {
+		return err
 	}
+	loc, err := schedule.LoadLocation(cfg.Timezone)
+	if err != nil {
+		return asUsage(err, "fix timezone in the config, e.g. Asia/Tokyo")
+	}
+	qh, err := schedule.ParseQuietHours(cfg.QuietHours, loc)
+	if err != nil {
+		return asUsage(err, "fix quiet_hours in the config, e.g. 21:00-08:00")
+	}
+	now := d.Now().In(loc)
+	id, err := campaignID(o.Campaign, tmpl.Name, now)
+	if err != nil {
+		return err
+	}
+	out := humanOut(d, o)
 
 	var j *journal.Journal
 	if !o.DryRun || fileExists(cfg.Journal) {
@@ -152,20 +182,21 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 		defer j.Close()
 	}
 
-	if o.Campaign != "" && j != nil {
-		c, err := j.Campaign(ctx, o.Campaign)
+	if id != "" && j != nil {
+		c, err := j.Campaign(ctx, id)
 		switch {
 		case err == nil:
-			if c.Template != tmpl.Name || c.List != o.To {
+			if c.Template != tmpl.Name || c.List != o.To || c.Test != o.Test {
 				return usageErr("choose a new --campaign ID for a different message or list",
-					"campaign %q was created for template %q and list %s, not %q and %s",
-					c.ID, c.Template, c.List, tmpl.Name, o.To)
+					"campaign %q was created for template %q and list %s (test: %t), not %q and %s (test: %t)",
+					c.ID, c.Template, c.List, c.Test, tmpl.Name, o.To, o.Test)
 			}
 			if o.DryRun {
-				fmt.Fprintf(out, "campaign %s exists: a dry run shows nothing new\n", c.ID)
+				fmt.Fprintf(out, "Campaign %s exists: a dry run shows nothing new.\n", c.ID)
 				return nil
 			}
-			return runCampaign(ctx, d, o, cfg, spec, j, c, true)
+			fmt.Fprintf(out, "Resuming campaign %s (created %s).\n", c.ID, c.CreatedAt.In(loc).Format("2006-01-02 15:04"))
+			return runCampaign(ctx, d, o, cfg, spec, j, c, qh, true)
 		case !errors.Is(err, journal.ErrNotFound):
 			return failErr(err, "")
 		}
@@ -185,16 +216,41 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 	if err != nil {
 		return asUsage(err, "fix the list and run the command again: nothing was sent")
 	}
+	if err := sel.apply(list, now); err != nil {
+		return err
+	}
+	if o.Test {
+		if list, err = loadTestGroup(cfg, list); err != nil {
+			return err
+		}
+	}
 	plan, err := buildPlan(d, cfg, o, tmpl, list, vars)
 	if err != nil {
 		return asUsage(err, "")
 	}
 	if plan.sendable() == 0 {
+		if len(list.Rows) == 0 && (sel.where != nil || sel.rows != nil) {
+			fmt.Fprintf(out, "No row of %s matches the selection: nothing to send.\n", o.To)
+			for _, w := range sel.warnings {
+				fmt.Fprintf(out, "WARNING:    %s\n", w)
+			}
+			return nil
+		}
 		return usageErr("run `smscast check "+o.To+"` to see every row and why it cannot receive SMS",
 			"%s: no row has a number that can receive SMS: nothing to send", o.To)
 	}
 
 	printSummary(out, cfg, spec, o, list, plan)
+	for _, w := range sel.warnings {
+		fmt.Fprintf(out, "WARNING:    %s (left out)\n", w)
+	}
+	if o.Test {
+		fmt.Fprintf(out, "TEST:       only the test group receives this message, marked %s / %s\n", strings.TrimSpace(testMarker("ja")), strings.TrimSpace(testMarker("en")))
+	}
+	dec := schedule.Decide(tmpl.Class, qh, now)
+	if !qh.IsZero() {
+		fmt.Fprintf(out, "Timing:     %s\n", dec.Summary)
+	}
 	if o.DryRun {
 		if o.JSON {
 			return writeJSON(d.Stdout, plan.dryRun(cfg, list))
@@ -207,15 +263,19 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 	}
 
 	c := journal.Campaign{
-		ID:        o.Campaign,
+		ID:        id,
 		Template:  tmpl.Name,
 		List:      o.To,
 		Provider:  cfg.Provider,
+		Test:      o.Test,
 		CreatedAt: d.Now(),
 		Meta:      map[string]string{"lang": cfg.Lang, "class": tmpl.Class},
 	}
 	if c.ID == "" {
-		c.ID = fmt.Sprintf("%s-%s", tmpl.Name, d.Now().Format("20060102-150405"))
+		c.ID = fmt.Sprintf("%s-%s", tmpl.Name, now.Format("20060102-150405"))
+		if o.Test {
+			c.ID = "test-" + c.ID
+		}
 	}
 	if err := j.CreateCampaign(ctx, c, plan.deliveries); err != nil {
 		if errors.Is(err, journal.ErrExists) {
@@ -224,31 +284,63 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 		return failErr(err, "")
 	}
 	fmt.Fprintf(out, "Campaign %s created: %d messages to send.\n", c.ID, plan.sendable())
-	return runCampaign(ctx, d, o, cfg, spec, j, c, false)
+	return runCampaign(ctx, d, o, cfg, spec, j, c, qh, false)
+}
+
+// humanOut is where the human-readable summary goes: stdout, unless stdout carries JSON.
+func humanOut(d *Deps, o *sendOptions) io.Writer {
+	if o.JSON || o.Events {
+		return d.Stderr
+	}
+	return d.Stdout
 }
 
 // runCampaign runs the pending deliveries of c, writes its report and returns the exit error.
 func runCampaign(ctx context.Context, d *Deps, o *sendOptions, cfg *Config, spec providerSpec,
-	j *journal.Journal, c journal.Campaign, resumed bool) error {
-	out := d.Stdout
-	if o.JSON {
-		out = d.Stderr
-	}
+	j *journal.Journal, c journal.Campaign, qh schedule.QuietHours, resumed bool) error {
+	out := humanOut(d, o)
 	release, err := j.Lock(ctx, c.ID)
 	if err != nil {
 		return failErr(err, "")
 	}
 	defer release()
 
+	counts, err := j.Counts(ctx, c.ID)
+	if err != nil {
+		return failErr(err, "")
+	}
+	todo := counts[journal.Pending] + counts[journal.Sending]
+	if o.ResendUnknown {
+		todo += counts[journal.Unknown]
+	}
+	if todo > 0 {
+		dec := schedule.Decide(c.Meta["class"], qh, d.Now())
+		if dec.Wait {
+			if o.NoWait {
+				fmt.Fprintf(out, "%s\nQuiet hours: %d messages stay pending; the same command sends them after %s.\n",
+					dec.Summary, todo, dec.Until.Format("15:04"))
+				return nil
+			}
+			fmt.Fprintf(out, "%s\n", dec.Summary)
+			if err := sleepUntil(ctx, d, dec.Until); err != nil {
+				return &exitError{code: ExitInterrupted, err: errors.New("interrupted while waiting for quiet hours to end"),
+					hint: "run the same command again to resume: " + resumeCommand(o, c.ID)}
+			}
+		}
+	}
+
 	sender, err := spec.build(d, cfg)
 	if err != nil {
 		return asUsage(err, "")
+	}
+	if cl, ok := sender.(io.Closer); ok {
+		defer cl.Close()
 	}
 	rate := cfg.Rate
 	if !cfg.rateSet {
 		rate = spec.defaultRate
 	}
-	prog := newProgress(d, out, spec.real)
+	prog := newProgress(d, spec.real, o.Events)
 	res, runErr := broadcast.Run(ctx, j, c.ID, sender, broadcast.Config{
 		Workers:       cfg.Workers,
 		Rate:          rate,
@@ -276,12 +368,19 @@ func runCampaign(ctx context.Context, d *Deps, o *sendOptions, cfg *Config, spec
 			r.Planned++
 		}
 	}
-	if o.JSON {
+	switch {
+	case o.JSON:
 		if err := writeJSON(d.Stdout, r); err != nil {
 			return failErr(err, "")
 		}
+	case o.Events:
+		prog.end(r)
 	}
 	printResult(out, r, spec.real)
+	if resumed && todo == 0 {
+		fmt.Fprintf(out, "Nothing new to send: campaign %s was already complete.\n", c.ID)
+		return nil
+	}
 
 	resume := "run the same command again to resume: " + resumeCommand(o, c.ID)
 	var outage *broadcast.OutageError
@@ -298,6 +397,18 @@ func runCampaign(ctx context.Context, d *Deps, o *sendOptions, cfg *Config, spec
 		return &exitError{code: ExitPartial, err: fmt.Errorf("%d deliveries failed or are unknown: phone those patients (see %s)", res.Failed+res.Unknown, paths.Call)}
 	}
 	return nil
+}
+
+// sleepUntil waits until t by d's clock, or until ctx is cancelled.
+func sleepUntil(ctx context.Context, d *Deps, t time.Time) error {
+	timer := time.NewTimer(t.Sub(d.Now()))
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // resumeCommand is the exact command that resumes campaign id: this command's arguments with the

@@ -1,0 +1,218 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/smscast/smscast/pkg/filter"
+	"github.com/smscast/smscast/pkg/roster"
+)
+
+// selection narrows a list to the rows a run is for: --where, --rows, --limit, or --test.
+type selection struct {
+	where    filter.Filters
+	rows     map[int]bool // --rows; nil selects every row
+	limit    int          // --limit; 0 means no limit
+	warnings []string     // rows whose cells a filter could not read
+}
+
+func newSelection(o *sendOptions) (*selection, error) {
+	s := &selection{limit: o.Limit}
+	if o.Limit < 0 {
+		return nil, usageErr("e.g. --limit 5", "--limit %d: give a positive number of patients", o.Limit)
+	}
+	if len(o.Where) > 0 {
+		f, err := filter.ParseAll(o.Where)
+		if err != nil {
+			return nil, asUsage(err, "")
+		}
+		s.where = f
+	}
+	if o.Rows != "" {
+		rows, err := parseRows(o.Rows)
+		if err != nil {
+			return nil, err
+		}
+		s.rows = rows
+	}
+	return s, nil
+}
+
+// parseRows reads --rows 3,7,10-12 (spreadsheet row numbers: the header is row 1).
+func parseRows(spec string) (map[int]bool, error) {
+	bad := func(part string) error {
+		return usageErr("write row numbers as Excel shows them, e.g. --rows 3,7,10-12",
+			"--rows %q: %q is not a row number or range", spec, part)
+	}
+	rows := map[int]bool{}
+	for _, part := range strings.Split(spec, ",") {
+		part = strings.TrimSpace(part)
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err := strconv.Atoi(strings.TrimSpace(lo))
+		if err != nil || a < 2 {
+			return nil, bad(part)
+		}
+		b := a
+		if isRange {
+			if b, err = strconv.Atoi(strings.TrimSpace(hi)); err != nil || b < a || b-a > 1_000_000 {
+				return nil, bad(part)
+			}
+		}
+		for r := a; r <= b; r++ {
+			rows[r] = true
+		}
+	}
+	return rows, nil
+}
+
+// apply keeps the selected rows of list, in order. Rows a filter cannot read are left out and
+// listed in s.warnings.
+func (s *selection) apply(list *roster.List, today time.Time) error {
+	if s.where == nil && s.rows == nil && s.limit == 0 {
+		return nil
+	}
+	if s.where != nil {
+		if err := s.where.Check(list.Header); err != nil {
+			return asUsage(err, "")
+		}
+	}
+	kept := list.Rows[:0:0]
+	sendable := 0
+	for _, r := range list.Rows {
+		if s.rows != nil && !s.rows[r.Row] {
+			continue
+		}
+		if s.where != nil {
+			ok, err := s.where.Match(r.Fields, today)
+			var ce *filter.CellError
+			if errors.As(err, &ce) {
+				s.warnings = append(s.warnings, fmt.Sprintf("row %d: %v", r.Row, err))
+				continue
+			}
+			if err != nil {
+				return asUsage(err, "")
+			}
+			if !ok {
+				continue
+			}
+		}
+		if s.limit > 0 && sendable >= s.limit {
+			break
+		}
+		if r.Class == roster.Sendable || r.Class == roster.Duplicate {
+			sendable++
+		}
+		kept = append(kept, r)
+	}
+	list.Rows = kept
+	return nil
+}
+
+// loadTestGroup reads the test group (config test_group: list files or numbers) as a list. A member
+// who is also on the patient list gets that row's fields, so personalised templates render as
+// they would for the patient.
+func loadTestGroup(cfg *Config, patients *roster.List) (*roster.List, error) {
+	if len(cfg.TestGroup) == 0 {
+		return nil, usageErr("set test_group in the config: a list file, or the numbers of the volunteers",
+			"--test: no test group configured")
+	}
+	byNumber := map[string]roster.Row{}
+	for _, r := range patients.Rows {
+		if _, ok := byNumber[r.E164]; !ok && r.E164 != "" {
+			byNumber[r.E164] = r
+		}
+	}
+	group := &roster.List{Path: "test group", Encoding: patients.Encoding, Header: patients.Header,
+		PhoneColumn: patients.PhoneColumn, NameColumn: patients.NameColumn}
+	var numbers []string
+	for _, entry := range cfg.TestGroup {
+		entry = strings.TrimSpace(entry)
+		if st, err := os.Stat(entry); err == nil && !st.IsDir() {
+			l, err := roster.Load(entry, roster.Options{Region: cfg.Region})
+			if err != nil {
+				return nil, asUsage(err, "fix the test group file named in test_group")
+			}
+			group.Rows = append(group.Rows, l.Rows...)
+			continue
+		}
+		numbers = append(numbers, entry)
+	}
+	if len(numbers) > 0 {
+		var b strings.Builder
+		b.WriteString("phone\n")
+		for _, n := range numbers {
+			fmt.Fprintf(&b, "%q\n", n)
+		}
+		_, err := roster.ScanReader(strings.NewReader(b.String()), "test_group", roster.Options{Region: cfg.Region},
+			func(r roster.Row) error { group.Rows = append(group.Rows, r); return nil })
+		if err != nil {
+			return nil, asUsage(err, "fix test_group in the config")
+		}
+	}
+	for i, r := range group.Rows {
+		if p, ok := byNumber[r.E164]; ok {
+			fields := map[string]string{}
+			for k, v := range p.Fields {
+				fields[k] = v
+			}
+			for k, v := range r.Fields {
+				if v != "" {
+					fields[k] = v
+				}
+			}
+			r.Fields = fields
+			if r.Name == "" {
+				r.Name = p.Name
+			}
+		}
+		group.Rows[i] = r
+	}
+	return group, nil
+}
+
+// testMarker is put before the text of a test broadcast, in the message's language.
+func testMarker(lang string) string {
+	if lang == "en" {
+		return "[TEST] "
+	}
+	return "【テスト】"
+}
+
+var campaignIDPattern = regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N}._-]*$`)
+
+// campaignID renders --campaign, which may be a template such as 'bloodwork-{{.Today}}' so that a
+// daily cron run resumes the day's campaign instead of sending again.
+func campaignID(spec, tmplName string, now time.Time) (string, error) {
+	if spec == "" {
+		return "", nil
+	}
+	id := spec
+	if strings.Contains(spec, "{{") {
+		t, err := template.New("campaign").Option("missingkey=error").Parse(spec)
+		if err != nil {
+			return "", usageErr("e.g. --campaign 'bloodwork-{{.Today}}'", "--campaign %q: %v", spec, err)
+		}
+		var b strings.Builder
+		err = t.Execute(&b, map[string]string{
+			"Today":    now.Format("2006-01-02"),
+			"Month":    now.Format("2006-01"),
+			"Now":      now.Format("20060102-1504"),
+			"Template": tmplName,
+		})
+		if err != nil {
+			return "", usageErr("the fields are .Today, .Month, .Now and .Template", "--campaign %q: %v", spec, err)
+		}
+		id = b.String()
+	}
+	if !campaignIDPattern.MatchString(id) || len(id) > 100 {
+		return "", usageErr("use letters, digits, dot, dash and underscore, e.g. outage-2026-11-21",
+			"--campaign %q: not a usable campaign ID (it names the report files)", id)
+	}
+	return id, nil
+}

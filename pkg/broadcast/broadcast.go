@@ -3,23 +3,94 @@ package broadcast
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/smscast/smscast/pkg/journal"
 	"github.com/smscast/smscast/pkg/sms"
 )
 
-// Config tunes a run.
+// Config tunes a run. Zero values take the defaults documented on each field.
 type Config struct {
-	Workers       int
-	Rate          float64 // messages per second; 0 means no limit
-	Burst         int
-	MaxAttempts   int // attempts per delivery in one run for transient errors
-	BackoffBase   time.Duration
-	BackoffMax    time.Duration
-	ResendUnknown bool // send deliveries in state unknown again
+	Workers       int           // concurrent requests; default 4
+	Rate          float64       // messages per second (segments with SegmentRate); 0 means no limit
+	Burst         int           // token bucket size; default 1
+	SegmentRate   bool          // Rate counts SMS segments, not messages (how carriers meter throughput)
+	MaxAttempts   int           // attempts per delivery in one run for transient errors; default 5
+	BackoffBase   time.Duration // first retry waits up to this; default 500ms
+	BackoffMax    time.Duration // no retry waits longer (unless the provider says Retry-After); default 30s
+	ResendUnknown bool          // send deliveries in state unknown again
 	Now           func() time.Time
 	OnEvent       func(Event) // progress; calls are serialised
+
+	RequestTimeout time.Duration // one Send, Find or Status call; default 30s
+	// FindSkew widens the window a Finder searches, for the clock difference between this computer
+	// and the provider; default 2m.
+	FindSkew time.Duration
+	// BreakerThreshold transient failures in a row pause every worker; default 5.
+	BreakerThreshold int
+	BreakerPause     time.Duration // first pause; doubled at each failed probe; default 2s
+	BreakerPauseMax  time.Duration // default 30s
+	// OutageLimit: when the provider has failed for this long the run stops with *OutageError,
+	// leaving deliveries pending; default 2m.
+	OutageLimit time.Duration
+	// Sleep waits for d or until ctx ends; tests pass a fake clock's. Default: a real timer.
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+func (c Config) withDefaults() Config {
+	def := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	if c.Workers <= 0 {
+		c.Workers = 4
+	}
+	if c.Burst <= 0 {
+		c.Burst = 1
+	}
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = 5
+	}
+	if c.BreakerThreshold <= 0 {
+		c.BreakerThreshold = 5
+	}
+	def(&c.BackoffBase, 500*time.Millisecond)
+	def(&c.BackoffMax, 30*time.Second)
+	def(&c.RequestTimeout, 30*time.Second)
+	def(&c.FindSkew, 2*time.Minute)
+	def(&c.BreakerPause, 2*time.Second)
+	def(&c.BreakerPauseMax, 30*time.Second)
+	def(&c.OutageLimit, 2*time.Minute)
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Sleep == nil {
+		c.Sleep = sleep
+	}
+	return c
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // EventKind says what an Event reports.
@@ -42,19 +113,367 @@ type Event struct {
 	Done     int // deliveries finished in this run so far
 	Total    int // deliveries this run set out to send
 	Message  string
+	Wait     time.Duration // EventRetry, EventPause: how long before the next attempt
 }
 
-// Result sums up a run.
+// Result sums up a run. Its counts come from the journal after the run, so they cover the whole
+// campaign, not only this run.
 type Result struct {
 	SentThisRun int // deliveries the provider accepted in this run
-	Accepted    int // deliveries accepted overall (this and earlier runs)
+	// Accepted counts deliveries the provider accepted overall (this and earlier runs): submitted,
+	// sent, delivered and undelivered. Undelivered is included because the provider took the
+	// message; whether the handset got it is for the report, and resending would not help.
+	Accepted    int
 	Failed      int
 	Unknown     int
 	Pending     int  // deliveries still to send (pending or sending)
+	Skipped     int  // rows never sendable (landline, invalid, …)
 	Interrupted bool // ctx was cancelled: the run stopped taking new work
+	Counts      map[journal.State]int
 }
 
-// Run sends every pending delivery of campaign through s.
+// OutageError stops a run when the provider has been failing for longer than Config.OutageLimit.
+// No delivery was marked failed because of it: the same command resumes the campaign.
+type OutageError struct {
+	Since    time.Time     // first failure of the streak
+	Duration time.Duration // how long the provider has been failing
+	Failures int           // transient failures in a row
+	Last     error         // the latest of them
+}
+
+func (e *OutageError) Error() string {
+	return fmt.Sprintf("provider unreachable for %s (%d failures in a row; last: %v): stopped without marking anyone failed; run the same command again to resume",
+		e.Duration.Round(time.Second), e.Failures, e.Last)
+}
+
+func (e *OutageError) Unwrap() error { return e.Last }
+
+// StateOf maps a provider status to the journal state it stands for; ok is false for a status
+// smscast does not know (the delivery is then left as it is).
+func StateOf(s sms.Status) (state journal.State, ok bool) {
+	switch s {
+	case "", sms.StatusAccepted, sms.StatusQueued, sms.StatusSending:
+		return journal.Submitted, true
+	case sms.StatusSent:
+		return journal.Sent, true
+	case sms.StatusDelivered:
+		return journal.Delivered, true
+	case sms.StatusUndelivered:
+		return journal.Undelivered, true
+	case sms.StatusFailed:
+		return journal.Failed, true
+	}
+	return "", false
+}
+
+// Run sends every pending delivery of campaign through s, then returns the campaign's counts.
+//
+// It takes the campaign's lock for the run (re-entrant: the caller may hold it already).
+// Deliveries found in state sending were interrupted mid-request by an earlier run; they are
+// reconciled through s's sms.Finder before any resend, and without one become unknown. Cancelling
+// ctx stops taking new work: requests in flight finish and their outcome is recorded, the rest
+// stays pending, and Result.Interrupted is set. A fatal provider error (*sms.Error with Fatal)
+// stops the run at once and is returned; an outage longer than cfg.OutageLimit returns
+// *OutageError.
 func Run(ctx context.Context, j *journal.Journal, campaign string, s sms.Sender, cfg Config) (Result, error) {
-	panic("TODO")
+	cfg = cfg.withDefaults()
+	if _, err := j.Campaign(ctx, campaign); err != nil {
+		return Result{}, err
+	}
+	release, err := j.Lock(ctx, campaign)
+	if err != nil {
+		return Result{}, err
+	}
+	defer release()
+
+	states := []journal.State{journal.Pending, journal.Sending}
+	if cfg.ResendUnknown {
+		states = append(states, journal.Unknown)
+	}
+	work, err := j.SendQueue(ctx, campaign, states...)
+	if err != nil {
+		return Result{}, err
+	}
+
+	runCtx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	e := &engine{
+		j:     j,
+		s:     s,
+		cfg:   cfg,
+		total: len(work),
+		stop:  stop,
+	}
+	e.finder, _ = s.(sms.Finder)
+	e.breaker = newBreaker(cfg, e)
+	if cfg.Rate > 0 {
+		burst := cfg.Burst
+		if cfg.SegmentRate {
+			for _, d := range work {
+				burst = max(burst, d.Segments) // WaitN refuses n > burst
+			}
+		}
+		e.limiter = rate.NewLimiter(rate.Limit(cfg.Rate), burst)
+	}
+
+	e.emit(Event{Kind: EventStart, Total: len(work)})
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(cfg.Workers, max(len(work), 1)) {
+		wg.Go(func() {
+			for runCtx.Err() == nil {
+				i := next.Add(1) - 1
+				if i >= int64(len(work)) {
+					return
+				}
+				e.deliver(runCtx, &work[i])
+			}
+		})
+	}
+	wg.Wait()
+
+	runErr := context.Cause(runCtx)
+	if errors.Is(runErr, context.Canceled) && ctx.Err() != nil {
+		runErr = nil // the caller's Ctrl-C: reported as Interrupted
+	}
+	bg := context.WithoutCancel(ctx)
+	if err := j.Flush(bg); err != nil && runErr == nil {
+		runErr = fmt.Errorf("record outcomes: %w", err)
+	}
+	counts, err := j.Counts(bg, campaign)
+	if err != nil && runErr == nil {
+		runErr = err
+	}
+	res := Result{
+		SentThisRun: int(e.sent.Load()),
+		Accepted:    counts[journal.Submitted] + counts[journal.Sent] + counts[journal.Delivered] + counts[journal.Undelivered],
+		Failed:      counts[journal.Failed],
+		Unknown:     counts[journal.Unknown],
+		Pending:     counts[journal.Pending] + counts[journal.Sending],
+		Skipped:     counts[journal.Skipped],
+		Interrupted: ctx.Err() != nil,
+		Counts:      counts,
+	}
+	e.emit(Event{Kind: EventEnd, Err: runErr, Done: int(e.done.Load()), Total: e.total})
+	return res, runErr
+}
+
+type engine struct {
+	j       *journal.Journal
+	s       sms.Sender
+	finder  sms.Finder
+	cfg     Config
+	limiter *rate.Limiter
+	breaker *breaker
+	stop    context.CancelCauseFunc
+	total   int
+	sent    atomic.Int64
+	done    atomic.Int64
+	eventMu sync.Mutex
+}
+
+func (e *engine) emit(ev Event) {
+	if e.cfg.OnEvent == nil {
+		return
+	}
+	e.eventMu.Lock()
+	defer e.eventMu.Unlock()
+	if ev.Total == 0 {
+		ev.Total = e.total
+	}
+	if ev.Done == 0 {
+		ev.Done = int(e.done.Load())
+	}
+	e.cfg.OnEvent(ev)
+}
+
+// record queues d's new state (group-committed; Run flushes before it returns) and reports it.
+// finished says d is done with for this run.
+func (e *engine) record(d *journal.Delivery, u journal.Update, finished bool, cause error) {
+	u.At = e.cfg.Now()
+	if err := e.j.RecordAsync(d.ID, u); err != nil {
+		e.stop(fmt.Errorf("record delivery %d: %w", d.ID, err))
+		return
+	}
+	d.State, d.ErrorCode, d.Reason, d.UpdatedAt = u.State, u.ErrorCode, u.Reason, u.At
+	if u.ProviderID != "" {
+		d.ProviderID = u.ProviderID
+	}
+	if u.Segments > 0 {
+		d.Segments = u.Segments
+	}
+	if finished {
+		e.done.Add(1)
+	}
+	if e.cfg.OnEvent != nil {
+		e.emit(Event{Kind: EventDelivery, Delivery: *d, Err: cause, Message: u.Reason})
+	}
+}
+
+// accepted records what the provider said about a message it took.
+func (e *engine) accepted(d *journal.Delivery, r sms.Receipt) {
+	state, ok := StateOf(r.Status)
+	if !ok {
+		state = journal.Submitted
+	}
+	if state.Accepted() {
+		e.sent.Add(1)
+	}
+	e.record(d, journal.Update{State: state, ProviderID: r.ID, Segments: r.Segments, ErrorCode: r.ErrorCode, Reason: r.Reason}, true, nil)
+}
+
+func (e *engine) requestCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	// Ctrl-C must not abort a request that may already be at the provider: its outcome decides
+	// whether the patient was texted.
+	return context.WithTimeout(context.WithoutCancel(ctx), e.cfg.RequestTimeout)
+}
+
+func (e *engine) fatal(err error) { e.stop(err) }
+
+// deliver takes one delivery from where the journal left it to where this run can leave it.
+func (e *engine) deliver(ctx context.Context, d *journal.Delivery) {
+	msg := sms.Message{To: d.To, Body: d.Body, Ref: strconv.FormatInt(d.ID, 10)}
+	switch d.State {
+	case journal.Sending:
+		if !e.reconcile(ctx, d, msg, "an earlier run stopped while this message was being sent") {
+			return
+		}
+		e.record(d, journal.Update{State: journal.Pending, Reason: "interrupted earlier; the provider has no such message: sending it"}, false, nil)
+	case journal.Unknown:
+		// The user asked for a resend; a Finder that now answers still saves a duplicate.
+		if e.finder != nil {
+			rctx, cancel := e.requestCtx(ctx)
+			r, found, err := e.finder.Find(rctx, msg, d.SendingAt.Add(-e.cfg.FindSkew))
+			cancel()
+			if err == nil && found {
+				e.accepted(d, r)
+				return
+			}
+		}
+	}
+
+	for attempt := 1; ; attempt++ {
+		probe, err := e.breaker.wait(ctx)
+		if err != nil {
+			return // stopped or interrupted: d stays as recorded (pending)
+		}
+		d.SendingAt = e.cfg.Now()
+		if err := e.j.MarkSending(context.WithoutCancel(ctx), d.ID, d.SendingAt); err != nil {
+			e.fatal(fmt.Errorf("record delivery %d as sending: %w", d.ID, err))
+			e.breaker.abandon(probe)
+			return
+		}
+		// The token is taken after MarkSending, right before the request: a token taken before it
+		// would let the commit's variable latency bunch requests beyond the rate.
+		if e.limiter != nil {
+			n := 1
+			if e.cfg.SegmentRate {
+				n = max(d.Segments, 1)
+			}
+			if err := e.limiter.WaitN(ctx, n); err != nil {
+				e.breaker.abandon(probe)
+				e.record(d, journal.Update{State: journal.Pending, Reason: "interrupted before it was sent"}, false, nil)
+				return
+			}
+		}
+		d.Attempts++
+		rctx, cancel := e.requestCtx(ctx)
+		r, err := e.s.Send(rctx, msg)
+		cancel()
+		if err == nil {
+			e.breaker.success(probe)
+			e.accepted(d, r)
+			return
+		}
+
+		se := sms.Classify(err)
+		switch {
+		case se.Fatal:
+			e.breaker.abandon(probe)
+			e.record(d, journal.Update{State: journal.Pending, ErrorCode: se.Code, Reason: "not sent: " + se.Error()}, false, err)
+			e.fatal(err)
+			return
+		case se.Permanent:
+			e.breaker.success(probe) // the provider answered
+			if se.OptedOut {
+				if err := e.j.AddOptOut(context.WithoutCancel(ctx), d.To, "provider error "+se.Code); err != nil {
+					e.fatal(fmt.Errorf("remember opt-out: %w", err))
+				}
+			}
+			e.record(d, journal.Update{State: journal.Failed, ErrorCode: se.Code, Reason: reasonOf(se)}, true, err)
+			return
+		case se.Ambiguous:
+			e.breaker.failure(probe, se)
+			if !e.reconcile(ctx, d, msg, reasonOf(se)) {
+				return
+			}
+			// The provider has no such message: sending again cannot duplicate it.
+		default:
+			e.breaker.failure(probe, se)
+		}
+
+		reason := reasonOf(se)
+		if attempt >= e.cfg.MaxAttempts {
+			e.record(d, journal.Update{State: journal.Pending, ErrorCode: se.Code,
+				Reason: fmt.Sprintf("not sent after %d attempts (%s): run again to retry", attempt, reason)}, true, err)
+			return
+		}
+		e.record(d, journal.Update{State: journal.Pending, ErrorCode: se.Code, Reason: reason}, false, nil)
+		wait := e.backoff(attempt)
+		if se.RetryAfter > wait {
+			wait = se.RetryAfter
+		}
+		e.emit(Event{Kind: EventRetry, Delivery: *d, Err: err, Wait: wait,
+			Message: fmt.Sprintf("attempt %d failed (%s): retrying in %s", attempt, reason, wait.Round(time.Millisecond))})
+		if e.cfg.Sleep(ctx, wait) != nil {
+			return
+		}
+	}
+}
+
+// reconcile asks the provider whether a request that may have reached it did. It reports true
+// when the message is certainly not there, so sending it (again) cannot duplicate it.
+func (e *engine) reconcile(ctx context.Context, d *journal.Delivery, msg sms.Message, why string) bool {
+	if e.finder == nil {
+		e.record(d, journal.Update{State: journal.Unknown,
+			Reason: why + "; the provider cannot be asked whether it arrived: check with the patient (or resend with --resend-unknown)"}, true, nil)
+		return false
+	}
+	since := d.SendingAt.Add(-e.cfg.FindSkew)
+	rctx, cancel := e.requestCtx(ctx)
+	r, found, err := e.finder.Find(rctx, msg, since)
+	cancel()
+	switch {
+	case err != nil:
+		if se := sms.Classify(err); se.Fatal {
+			e.fatal(err) // left sending: the next run asks again
+			return false
+		}
+		e.record(d, journal.Update{State: journal.Unknown,
+			Reason: fmt.Sprintf("%s; asking the provider whether it arrived failed (%v): check with the patient (or resend with --resend-unknown)", why, err)}, true, err)
+		return false
+	case found:
+		e.accepted(d, r)
+		return false
+	}
+	return true
+}
+
+func reasonOf(se *sms.Error) string {
+	if se.Reason != "" {
+		return se.Reason
+	}
+	return se.Error()
+}
+
+// backoff is exponential with full jitter: uniform in [0, min(max, base·2^(attempt-1))].
+func (e *engine) backoff(attempt int) time.Duration {
+	ceil := e.cfg.BackoffMax
+	if attempt < 31 {
+		ceil = min(ceil, e.cfg.BackoffBase<<(attempt-1))
+	}
+	if ceil <= 0 {
+		return 0
+	}
+	return time.Duration(rand.Int64N(int64(ceil) + 1))
 }

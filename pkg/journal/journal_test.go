@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -420,4 +421,48 @@ func BenchmarkCreateCampaign(b *testing.B) {
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(len(p)), "rows/op")
+}
+
+// BenchmarkSendCycle measures what the engine asks of the journal per message: a durable
+// MarkSending then an asynchronous Record, from 32 concurrent workers sharing group commits.
+func BenchmarkSendCycle(b *testing.B) {
+	const n, workers = 20_000, 32
+	var elapsed, cpu time.Duration
+	var writes, commits int64
+	total := 0
+	for b.Loop() {
+		b.StopTimer()
+		j, _ := openTemp(b)
+		p := plan(n)
+		mustCreate(b, j, "c", p)
+		b.StartTimer()
+		start, cpu0 := time.Now(), cpuTime()
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Go(func() {
+				for i := w; i < n; i += workers {
+					if err := j.MarkSending(context.Background(), p[i].ID, t0); err != nil {
+						b.Error(err)
+						return
+					}
+					j.RecordAsync(p[i].ID, Update{State: Submitted, ProviderID: "SM" + strconv.Itoa(i), Segments: 1, At: t0})
+				}
+			})
+		}
+		wg.Wait()
+		if err := j.Flush(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		elapsed += time.Since(start)
+		cpu += cpuTime() - cpu0
+		total += n
+		st := j.Stats()
+		writes, commits = writes+st.Writes, commits+st.Commits
+		b.StopTimer()
+		j.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(total)/elapsed.Seconds(), "msgs/s")
+	b.ReportMetric(float64(cpu.Microseconds())/float64(total), "cpu-µs/msg")
+	b.ReportMetric(float64(writes)/float64(commits), "writes/commit")
 }

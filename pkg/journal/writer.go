@@ -90,9 +90,9 @@ func newWriter(ctx context.Context, j *Journal) (*writer, error) {
 		{&w.begin, `BEGIN IMMEDIATE`},
 		{&w.commit, `COMMIT`},
 		{&w.rollback, `ROLLBACK`},
-		{&w.sending, `UPDATE deliveries SET state = 'sending', attempts = attempts + 1, sending_at = ?1, updated_at = ?1,
+		{&w.sending, `UPDATE deliveries SET version = version + 1, state = 'sending', attempts = attempts + 1, sending_at = ?1, updated_at = ?1,
 			error_code = '', reason = '' WHERE id = ?2`},
-		{&w.record, `UPDATE deliveries SET state = ?1,
+		{&w.record, `UPDATE deliveries SET version = version + 1, state = ?1,
 			provider_id = CASE WHEN ?2 = '' THEN provider_id ELSE ?2 END,
 			error_code = ?3, reason = ?4,
 			segments = CASE WHEN ?5 > 0 THEN ?5 ELSE segments END,
@@ -170,6 +170,8 @@ func (w *writer) commitBatch(batch []*op) {
 		}
 	}
 	if writes > 0 {
+		w.j.commits.Add(1)
+		w.j.writes.Add(int64(writes))
 		if err := w.apply(batch); err != nil {
 			for _, o := range batch {
 				o.err = err

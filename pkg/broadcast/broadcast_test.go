@@ -383,7 +383,7 @@ func TestBreaker(t *testing.T) {
 		if oe.Duration < 2*time.Minute || clk.Now().Sub(start) > 3*time.Minute {
 			t.Errorf("stopped after %v of outage (clock moved %v), want at 2m", oe.Duration, clk.Now().Sub(start))
 		}
-		if !strings.Contains(err.Error(), "run the same command again to resume") {
+		if !strings.Contains(err.Error(), "provider unreachable for 2m0s") || !strings.Contains(err.Error(), "still pending") {
 			t.Errorf("message = %q", err)
 		}
 		if got := states(t, j); !maps.Equal(got, map[journal.State]int{journal.Pending: 50}) {
@@ -505,4 +505,47 @@ type fatalChecker struct{}
 
 func (fatalChecker) Status(context.Context, string) (sms.Receipt, error) {
 	return sms.Receipt{}, errBadAuth
+}
+
+func TestInterruptWhileWaitingForTheRateLimitLeavesNothingSending(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	j, _ := newCampaign(t, 10)
+	s := &nullSender{}
+	go func() {
+		time.Sleep(120 * time.Millisecond)
+		cancel()
+	}()
+	res, err := Run(ctx, j, "c", s, Config{Workers: 4, Rate: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := states(t, j)
+	if got[journal.Sending] != 0 || got[journal.Submitted] != s.n || !res.Interrupted || res.Pending != 10-s.n {
+		t.Errorf("states %v after %d sends, result %+v", got, s.n, res)
+	}
+}
+
+func TestSegmentRateCountsSegments(t *testing.T) {
+	ctx := context.Background()
+	j, err := journal.Open(ctx, t.TempDir()+"/journal.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	plan := make([]journal.Delivery, 6)
+	for i := range plan {
+		plan[i] = journal.Delivery{To: number(i), Body: "長い本文", Segments: 3}
+	}
+	if err := j.CreateCampaign(ctx, journal.Campaign{ID: "c"}, plan); err != nil {
+		t.Fatal(err)
+	}
+	s := &nullSender{at: []time.Time{}}
+	// 18 segments at 60 segments/s with a burst of one message (3): about (18-3)/60 = 250ms.
+	if _, err := Run(ctx, j, "c", s, Config{Rate: 60, SegmentRate: true}); err != nil {
+		t.Fatal(err)
+	}
+	if span := s.at[len(s.at)-1].Sub(s.at[0]); span < 230*time.Millisecond || span > 400*time.Millisecond {
+		t.Errorf("6 three-segment messages at 60 segments/s took %v, want about 250ms", span)
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -292,11 +293,25 @@ func createPrivate(path string) error {
 	n, err := io.ReadFull(f, head)
 	switch {
 	case n == 0:
-		return nil // new file: SQLite writes the header on the first transaction
+		// A new file: make its directory entry durable too, or a power cut could lose the journal
+		// while SQLite believed its first commits were on disk. SQLite writes the header itself.
+		return syncDir(filepath.Dir(path))
 	case err != nil && !errors.Is(err, io.ErrUnexpectedEOF):
 		return fmt.Errorf("read journal %s: %w", path, err)
 	case n < len(head) || string(head[:len(sqliteHeader)]) != string(sqliteHeader):
 		return notJournal(path, "it is not a SQLite database")
+	}
+	return nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, errors.ErrUnsupported) && runtime.GOOS != "windows" {
+		return fmt.Errorf("sync %s: %w", dir, err)
 	}
 	return nil
 }

@@ -31,6 +31,27 @@ func TestMain(m *testing.M) {
 		time.Sleep(time.Minute)
 		os.Exit(0)
 	}
+	// A child process that marks deliveries sending, printing each id once MarkSending returned,
+	// and records them submitted asynchronously, until it is killed.
+	if path := os.Getenv("SMSCAST_TEST_SENDING_CHILD"); path != "" {
+		ctx := context.Background()
+		j, err := Open(ctx, path)
+		if err != nil {
+			fmt.Println("error:", err)
+			os.Exit(1)
+		}
+		ds, _ := j.Work(ctx, "c")
+		for _, d := range ds {
+			if err := j.MarkSending(ctx, d.ID, time.Now()); err != nil {
+				fmt.Println("error:", err)
+				os.Exit(1)
+			}
+			fmt.Println(d.ID)
+			j.RecordAsync(d.ID, Update{State: Submitted, At: time.Now()})
+		}
+		time.Sleep(time.Minute)
+		os.Exit(0)
+	}
 	os.Exit(m.Run())
 }
 

@@ -168,3 +168,51 @@ func TestLockRow(t *testing.T) {
 		})
 	}
 }
+
+// TestKilledProcessNeverLosesASending: MarkSending has returned, so whatever happens to the
+// process next, the journal says the request may have left.
+func TestKilledProcessNeverLosesASending(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "journal.db")
+	j, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := plan(200)
+	mustCreate(t, j, "c", p)
+	j.Close()
+
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "SMSCAST_TEST_SENDING_CHILD="+path)
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	sc := bufio.NewScanner(out)
+	marked := map[int64]bool{}
+	for sc.Scan() {
+		var id int64
+		fmt.Sscan(sc.Text(), &id)
+		marked[id] = true
+		if len(marked) == 120 {
+			cmd.Process.Signal(syscall.SIGKILL)
+			break
+		}
+	}
+	cmd.Wait()
+	if len(marked) < 120 {
+		t.Fatalf("child marked only %d", len(marked))
+	}
+	j, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	ds, _ := j.Deliveries(ctx, "c")
+	for _, d := range ds {
+		if marked[d.ID] && d.State == Pending {
+			t.Errorf("delivery %d: MarkSending returned, the process died, and the journal says pending", d.ID)
+		}
+	}
+}

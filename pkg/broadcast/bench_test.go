@@ -35,10 +35,24 @@ func (s *nullSender) Send(ctx context.Context, m sms.Message) (sms.Receipt, erro
 // BenchmarkEngine measures messages per second through the engine with the journal on (a file in
 // a temp dir, fsync on every group commit), a zero-latency provider and no rate limit. Each
 // iteration runs a fresh 20,000-delivery campaign; the plan's creation is not timed.
+//
+// "events" runs with an OnEvent callback, as the CLI does: the run then also reads every patient
+// list and builds an event per delivery.
 func BenchmarkEngine(b *testing.B) {
 	const n = 20_000
-	for _, workers := range []int{4, 16, 32, 64, 128} {
-		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+	for _, bc := range []struct {
+		workers int
+		events  bool
+	}{{4, false}, {16, false}, {32, false}, {64, false}, {32, true}, {64, true}} {
+		name := fmt.Sprintf("workers=%d", bc.workers)
+		if bc.events {
+			name += "/events"
+		}
+		b.Run(name, func(b *testing.B) {
+			cfg := Config{Workers: bc.workers}
+			if bc.events {
+				cfg.OnEvent = func(Event) {}
+			}
 			var elapsed, cpu time.Duration
 			var msgs int
 			for b.Loop() {
@@ -47,7 +61,7 @@ func BenchmarkEngine(b *testing.B) {
 				s := &nullSender{}
 				b.StartTimer()
 				start, cpu0 := time.Now(), cpuTime()
-				res, err := Run(context.Background(), j, "c", s, Config{Workers: workers})
+				res, err := Run(context.Background(), j, "c", s, cfg)
 				elapsed += time.Since(start)
 				cpu += cpuTime() - cpu0
 				b.StopTimer()

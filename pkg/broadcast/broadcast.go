@@ -99,7 +99,7 @@ type EventKind string
 // Event kinds.
 const (
 	EventStart    EventKind = "start"
-	EventDelivery EventKind = "delivery" // a delivery reached a new state
+	EventDelivery EventKind = "delivery" // a delivery reached the state this run leaves it in
 	EventRetry    EventKind = "retry"
 	EventPause    EventKind = "pause" // the breaker opened: the provider looks down
 	EventEnd      EventKind = "end"
@@ -109,11 +109,14 @@ const (
 type Event struct {
 	Kind     EventKind
 	Delivery journal.Delivery
-	Err      error
-	Done     int // deliveries finished in this run so far
-	Total    int // deliveries this run set out to send
-	Message  string
-	Wait     time.Duration // EventRetry, EventPause: how long before the next attempt
+	// Err, for EventDelivery, is set when the provider did not accept the delivery (failed,
+	// unknown, or left pending after its attempts); for EventRetry and EventPause it is the error
+	// that caused them, for EventEnd the run's error.
+	Err     error
+	Done    int // deliveries finished in this run so far
+	Total   int // deliveries this run set out to send
+	Message string
+	Wait    time.Duration // EventRetry, EventPause: how long before the next attempt
 }
 
 // Result sums up a run. Its counts come from the journal after the run, so they cover the whole
@@ -190,7 +193,14 @@ func Run(ctx context.Context, j *journal.Journal, campaign string, s sms.Sender,
 	if cfg.ResendUnknown {
 		states = append(states, journal.Unknown)
 	}
-	work, err := j.SendQueue(ctx, campaign, states...)
+	// Events carry the delivery with its patients (for the report's rows); without them the
+	// lighter query skips decoding every patient list.
+	var work []journal.Delivery
+	if cfg.OnEvent != nil {
+		work, err = j.DeliveriesIn(ctx, campaign, states...)
+	} else {
+		work, err = j.SendQueue(ctx, campaign, states...)
+	}
 	if err != nil {
 		return Result{}, err
 	}
@@ -287,8 +297,8 @@ func (e *engine) emit(ev Event) {
 	e.cfg.OnEvent(ev)
 }
 
-// record queues d's new state (group-committed; Run flushes before it returns) and reports it.
-// finished says d is done with for this run.
+// record queues d's new state (group-committed; Run flushes before it returns). finished says
+// this is the state the run leaves d in: it then counts as done and is reported.
 func (e *engine) record(d *journal.Delivery, u journal.Update, finished bool, cause error) {
 	u.At = e.cfg.Now()
 	if err := e.j.RecordAsync(d.ID, u); err != nil {
@@ -302,10 +312,14 @@ func (e *engine) record(d *journal.Delivery, u journal.Update, finished bool, ca
 	if u.Segments > 0 {
 		d.Segments = u.Segments
 	}
-	if finished {
-		e.done.Add(1)
+	if !finished {
+		return
 	}
+	e.done.Add(1)
 	if e.cfg.OnEvent != nil {
+		if cause == nil && !u.State.Accepted() {
+			cause = errors.New(u.Reason)
+		}
 		e.emit(Event{Kind: EventDelivery, Delivery: *d, Err: cause, Message: u.Reason})
 	}
 }

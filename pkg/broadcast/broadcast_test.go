@@ -383,7 +383,7 @@ func TestBreaker(t *testing.T) {
 		if oe.Duration < 2*time.Minute || clk.Now().Sub(start) > 3*time.Minute {
 			t.Errorf("stopped after %v of outage (clock moved %v), want at 2m", oe.Duration, clk.Now().Sub(start))
 		}
-		if !strings.Contains(err.Error(), "provider unreachable for 2m0s") || !strings.Contains(err.Error(), "still pending") {
+		if !strings.Contains(err.Error(), "provider unreachable for 2m") || !strings.Contains(err.Error(), "still pending") {
 			t.Errorf("message = %q", err)
 		}
 		if got := states(t, j); !maps.Equal(got, map[journal.State]int{journal.Pending: 50}) {
@@ -423,6 +423,9 @@ func TestEventsAreSerialisedAndCountProgress(t *testing.T) {
 		}
 		if e.Kind == EventDelivery {
 			lastDone = max(lastDone, e.Done)
+			if len(e.Delivery.Patients) != 1 || e.Delivery.Patients[0].Row < 2 {
+				t.Errorf("event without its patient: %+v", e.Delivery)
+			}
 		}
 		mu.Unlock()
 	}

@@ -315,13 +315,18 @@ func (e *engine) record(d *journal.Delivery, u journal.Update, finished bool, ca
 	if !finished {
 		return
 	}
-	e.done.Add(1)
-	if e.cfg.OnEvent != nil {
-		if cause == nil && !u.State.Accepted() {
-			cause = errors.New(u.Reason)
-		}
-		e.emit(Event{Kind: EventDelivery, Delivery: *d, Err: cause, Message: u.Reason})
+	if e.cfg.OnEvent == nil {
+		e.done.Add(1)
+		return
 	}
+	if cause == nil && !u.State.Accepted() {
+		cause = errors.New(u.Reason)
+	}
+	// Counted under the event lock, so that Done rises by one from each event to the next.
+	e.eventMu.Lock()
+	defer e.eventMu.Unlock()
+	e.cfg.OnEvent(Event{Kind: EventDelivery, Delivery: *d, Err: cause, Message: u.Reason,
+		Done: int(e.done.Add(1)), Total: e.total})
 }
 
 // accepted records what the provider said about a message it took.

@@ -422,7 +422,10 @@ func TestEventsAreSerialisedAndCountProgress(t *testing.T) {
 			t.Errorf("event total %d", e.Total)
 		}
 		if e.Kind == EventDelivery {
-			lastDone = max(lastDone, e.Done)
+			if e.Done != lastDone+1 {
+				t.Errorf("Done went from %d to %d", lastDone, e.Done)
+			}
+			lastDone = e.Done
 			if len(e.Delivery.Patients) != 1 || e.Delivery.Patients[0].Row < 2 {
 				t.Errorf("event without its patient: %+v", e.Delivery)
 			}

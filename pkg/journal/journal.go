@@ -239,7 +239,9 @@ func dataSourceName(abs string) string {
 	// journal_mode=WAL is set by migrate once the file is known to be ours: it is persistent, and a
 	// refused file must be left untouched.
 	// FULL: a commit is on disk (not only in the OS cache) when it returns, so a `sending` survives
-	// power loss; group commit pays one fsync per batch, not per delivery.
+	// power loss; group commit pays one fsync per batch, not per delivery. Measured with
+	// BenchmarkSendCycle (32 workers): FULL and NORMAL give the same throughput, because the
+	// fsync's wait lets batches grow (31 writes per commit against 11), and FULL costs less CPU.
 	return "file://" + u.EscapedPath() + "?mode=rw" +
 		"&_pragma=busy_timeout(10000)" +
 		"&_pragma=synchronous(FULL)" +

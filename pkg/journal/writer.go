@@ -83,6 +83,9 @@ func newWriter(ctx context.Context, j *Journal) (*writer, error) {
 		return nil, err
 	}
 	w := &writer{j: j, conn: conn}
+	// OR FAIL: a failing statement keeps its partial changes instead of undoing them, so SQLite
+	// needs no statement journal for the trigger's insert; apply rolls the whole transaction back
+	// on any error anyway.
 	for _, p := range []struct {
 		dst   **sql.Stmt
 		query string
@@ -90,9 +93,9 @@ func newWriter(ctx context.Context, j *Journal) (*writer, error) {
 		{&w.begin, `BEGIN IMMEDIATE`},
 		{&w.commit, `COMMIT`},
 		{&w.rollback, `ROLLBACK`},
-		{&w.sending, `UPDATE deliveries SET version = version + 1, state = 'sending', attempts = attempts + 1, sending_at = ?1, updated_at = ?1,
+		{&w.sending, `UPDATE OR FAIL deliveries SET version = version + 1, state = 'sending', attempts = attempts + 1, sending_at = ?1, updated_at = ?1,
 			error_code = '', reason = '' WHERE id = ?2`},
-		{&w.record, `UPDATE deliveries SET version = version + 1, state = ?1,
+		{&w.record, `UPDATE OR FAIL deliveries SET version = version + 1, state = ?1,
 			provider_id = CASE WHEN ?2 = '' THEN provider_id ELSE ?2 END,
 			error_code = ?3, reason = ?4,
 			segments = CASE WHEN ?5 > 0 THEN ?5 ELSE segments END,

@@ -53,7 +53,7 @@ func reportRun(ctx context.Context, d *Deps, o *reportOptions) error {
 	if err != nil {
 		return failErr(err, "")
 	}
-	paths, _, err := writeReports(ctx, j, c, cfg.ReportDir, o.CallList)
+	paths, _, err := writeReports(ctx, j, c, cfg.ReportDir, o.CallList, report.Options{})
 	if err != nil {
 		return err
 	}
@@ -64,17 +64,17 @@ func reportRun(ctx context.Context, d *Deps, o *reportOptions) error {
 // writeReports writes a campaign's report, JSON and call list into dir, and the call list also to
 // callList when given.
 // It returns the deliveries it reported on.
-func writeReports(ctx context.Context, j *journal.Journal, c journal.Campaign, dir, callList string) (report.Paths, []journal.Delivery, error) {
+func writeReports(ctx context.Context, j *journal.Journal, c journal.Campaign, dir, callList string, opt report.Options) (report.Paths, []journal.Delivery, error) {
 	ds, err := j.Deliveries(context.WithoutCancel(ctx), c.ID)
 	if err != nil {
 		return report.Paths{}, nil, failErr(err, "")
 	}
-	paths, err := report.Write(dir, c, ds)
+	paths, err := report.Write(dir, c, ds, opt)
 	if err != nil {
 		return paths, nil, failErr(err, "pass a writable directory with --report-dir; the journal still has every result")
 	}
 	if callList != "" {
-		if err := report.WriteCallList(callList, report.CallList(ds)); err != nil {
+		if err := report.WriteCallList(callList, report.CallList(ds, opt)); err != nil {
 			return paths, nil, failErr(err, "")
 		}
 		paths.Call = callList

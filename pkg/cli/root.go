@@ -75,6 +75,7 @@ Start with a drill on the simulator:
 		newCmdSend(d, g, nil),
 		newCmdCheck(d, g),
 		newCmdTemplates(d, g),
+		newCmdStatus(d, g),
 		newCmdHistory(d, g),
 		newCmdReport(d, g),
 		newCmdVersion(d),

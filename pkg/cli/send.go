@@ -17,6 +17,7 @@ import (
 	"github.com/smscast/smscast/pkg/broadcast"
 	"github.com/smscast/smscast/pkg/journal"
 	"github.com/smscast/smscast/pkg/message"
+	"github.com/smscast/smscast/pkg/report"
 	"github.com/smscast/smscast/pkg/roster"
 	"github.com/smscast/smscast/pkg/schedule"
 )
@@ -350,7 +351,7 @@ func runCampaign(ctx context.Context, d *Deps, o *sendOptions, cfg *Config, spec
 	})
 	prog.finish()
 
-	paths, ds, err := writeReports(ctx, j, c, cfg.ReportDir, o.CallList)
+	paths, ds, err := writeReports(ctx, j, c, cfg.ReportDir, o.CallList, report.Options{})
 	if err != nil {
 		return err
 	}

@@ -90,17 +90,46 @@ func Reached(s journal.State) bool {
 	return false
 }
 
+// Options tune the call list.
+type Options struct {
+	// Now and NotDeliveredAfter put on the call list a message the provider accepted but has not
+	// reported delivered this long after it was sent (used after status refreshes receipts).
+	Now               time.Time
+	NotDeliveredAfter time.Duration
+}
+
 // CallList lists every patient not reached, in list order, with the reason in plain words.
-func CallList(ds []journal.Delivery) []CallRow {
+func CallList(ds []journal.Delivery, opt Options) []CallRow {
+	late := map[int]bool{}
+	if opt.NotDeliveredAfter > 0 {
+		for _, d := range ds {
+			if (d.State == journal.Submitted || d.State == journal.Sent) && !d.SendingAt.IsZero() &&
+				opt.Now.Sub(d.SendingAt) >= opt.NotDeliveredAfter {
+				for _, p := range d.Patients {
+					late[p.Row] = true
+				}
+			}
+		}
+	}
 	var out []CallRow
 	for _, r := range Rows(ds) {
 		s := journal.State(r.State)
-		if Reached(s) {
+		reason := callReason(s, r.Reason)
+		if late[r.Row] {
+			reason = fmt.Sprintf("not delivered %s after sending", humanAge(opt.NotDeliveredAfter))
+		} else if Reached(s) {
 			continue
 		}
-		out = append(out, CallRow{Row: r.Row, Name: r.Name, Phone: r.Phone, Reason: callReason(s, r.Reason)})
+		out = append(out, CallRow{Row: r.Row, Name: r.Name, Phone: r.Phone, Reason: reason})
 	}
 	return out
+}
+
+func humanAge(d time.Duration) string {
+	if d >= time.Hour && d%time.Hour == 0 {
+		return fmt.Sprintf("%d h", d/time.Hour)
+	}
+	return d.Round(time.Minute).String()
 }
 
 func callReason(s journal.State, reason string) string {
@@ -123,7 +152,7 @@ func callReason(s journal.State, reason string) string {
 type Paths struct{ CSV, JSON, Call string }
 
 // Write writes <campaign>.csv, <campaign>.json and <campaign>-call.csv into dir.
-func Write(dir string, c journal.Campaign, ds []journal.Delivery) (Paths, error) {
+func Write(dir string, c journal.Campaign, ds []journal.Delivery, opt Options) (Paths, error) {
 	p := Paths{
 		CSV:  filepath.Join(dir, c.ID+".csv"),
 		JSON: filepath.Join(dir, c.ID+".json"),
@@ -140,7 +169,7 @@ func Write(dir string, c journal.Campaign, ds []journal.Delivery) (Paths, error)
 	if err := WriteFile(p.JSON, append(data, '\n')); err != nil {
 		return p, err
 	}
-	if err := WriteCallList(p.Call, CallList(ds)); err != nil {
+	if err := WriteCallList(p.Call, CallList(ds, opt)); err != nil {
 		return p, err
 	}
 	return p, nil

@@ -48,7 +48,7 @@ func TestRowsGiveOnePatientPerRowInListOrder(t *testing.T) {
 func TestCallListHoldsExactlyThePatientsNotReached(t *testing.T) {
 	_, ds := fixture()
 	var got []int
-	for _, r := range CallList(ds) {
+	for _, r := range CallList(ds, Options{}) {
 		got = append(got, r.Row)
 		if r.Reason == "" {
 			t.Errorf("row %d has no reason", r.Row)
@@ -59,10 +59,25 @@ func TestCallListHoldsExactlyThePatientsNotReached(t *testing.T) {
 	}
 }
 
+func TestCallListAddsMessagesNotDeliveredInTime(t *testing.T) {
+	_, ds := fixture()
+	ds[0].SendingAt = time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
+	rows := CallList(ds, Options{Now: ds[0].SendingAt.Add(3 * time.Hour), NotDeliveredAfter: 2 * time.Hour})
+	if len(rows) != 4 || rows[0].Row != 2 || rows[0].Reason != "not delivered 2 h after sending" {
+		t.Fatalf("call list = %+v", rows)
+	}
+	// Delivered messages never go on the list, however old.
+	for _, r := range rows {
+		if r.Row == 4 || r.Row == 5 {
+			t.Errorf("delivered row %d on the call list", r.Row)
+		}
+	}
+}
+
 func TestWriteMakesOwnerOnlyFilesExcelCanOpen(t *testing.T) {
 	c, ds := fixture()
 	dir := filepath.Join(t.TempDir(), "new")
-	p, err := Write(dir, c, ds)
+	p, err := Write(dir, c, ds, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,156 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/smscast/smscast/pkg/broadcast"
+	"github.com/smscast/smscast/pkg/journal"
+	"github.com/smscast/smscast/pkg/report"
+	"github.com/smscast/smscast/pkg/sms"
+)
+
+type statusOptions struct {
+	g        *globalOptions
+	cmd      *cobra.Command
+	Campaign string
+	Watch    bool
+	Interval time.Duration
+	Timeout  time.Duration
+	JSON     bool
+	CallList string
+}
+
+func newCmdStatus(d *Deps, g *globalOptions) *cobra.Command {
+	o := &statusOptions{g: g}
+	cmd := &cobra.Command{
+		Use:   "status [<campaign>]",
+		Short: "Refresh delivery receipts from the provider and rewrite the report",
+		Long: `Status asks the provider for the current status of every message of a campaign (default: the
+latest) that it accepted and has not yet reported delivered or failed, records the answers in the
+journal, and rewrites the report and the call list. A message not delivered call_after (default
+2h) after it was sent goes on the call list. With --watch it repeats until no message is in flight
+or the timeout passes.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			o.cmd = c
+			if len(args) == 1 {
+				o.Campaign = args[0]
+			}
+			return statusRun(c.Context(), d, o)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&o.Watch, "watch", false, "repeat until no message is in flight, or --timeout")
+	f.DurationVar(&o.Interval, "interval", 30*time.Second, "with --watch: time between refreshes")
+	f.DurationVar(&o.Timeout, "timeout", 30*time.Minute, "with --watch: give up after this long")
+	f.BoolVar(&o.JSON, "json", false, "print the counts as JSON")
+	f.StringVar(&o.CallList, "call-list", "", "also write the call list to this file")
+	f.String("journal", "", "journal file (default $XDG_DATA_HOME/smscast/journal.db)")
+	f.String("report-dir", "", "directory for the report (default .)")
+	f.Float64("rate", 0, "status requests per second (default set per provider)")
+	return cmd
+}
+
+type statusResult struct {
+	Campaign string         `json:"campaign"`
+	Checked  int            `json:"checked"`
+	Changed  int            `json:"changed"`
+	Errors   int            `json:"errors"`
+	InFlight int            `json:"in_flight"`
+	Counts   map[string]int `json:"counts"`
+	Report   string         `json:"report"`
+	CallList string         `json:"call_list"`
+}
+
+func statusRun(ctx context.Context, d *Deps, o *statusOptions) error {
+	cfg, err := loadConfig(d, o.cmd, o.g.configPath)
+	if err != nil {
+		return err
+	}
+	j, err := openExistingJournal(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer j.Close()
+	var c journal.Campaign
+	if o.Campaign == "" {
+		c, err = j.Latest(ctx)
+	} else {
+		c, err = j.Campaign(ctx, o.Campaign)
+	}
+	if errors.Is(err, journal.ErrNotFound) {
+		return usageErr("run `smscast history` to list the campaigns", "no campaign %q in %s", o.Campaign, cfg.Journal)
+	}
+	if err != nil {
+		return failErr(err, "")
+	}
+	// Receipts come from the provider the campaign was sent with, whatever is configured now.
+	spec, err := lookupProvider(c.Provider)
+	if err != nil {
+		return err
+	}
+	sender, err := spec.build(d, cfg)
+	if err != nil {
+		return asUsage(err, "")
+	}
+	if cl, ok := sender.(io.Closer); ok {
+		defer cl.Close()
+	}
+	checker, ok := sender.(sms.StatusChecker)
+	if !ok {
+		return usageErr("", "provider %s cannot report delivery status", c.Provider)
+	}
+	rate := cfg.Rate
+	if !cfg.rateSet {
+		rate = spec.defaultRate
+	}
+	out := d.Stdout
+	if o.JSON {
+		out = d.Stderr
+	}
+	deadline := d.Now().Add(o.Timeout)
+	for {
+		res, err := broadcast.Refresh(ctx, j, c.ID, checker, broadcast.RefreshConfig{
+			Workers: cfg.Workers, Rate: rate, Now: d.Now,
+		})
+		if err != nil {
+			return failErr(err, "")
+		}
+		paths, _, err := writeReports(ctx, j, c, cfg.ReportDir, o.CallList,
+			report.Options{Now: d.Now(), NotDeliveredAfter: cfg.CallAfter})
+		if err != nil {
+			return err
+		}
+		r := statusResult{Campaign: c.ID, Checked: res.Checked, Changed: res.Changed, Errors: res.Errors,
+			InFlight: res.InFlight, Counts: map[string]int{}, Report: paths.CSV, CallList: paths.Call}
+		for s, n := range res.Counts {
+			r.Counts[string(s)] = n
+		}
+		fmt.Fprintf(out, "%s %s: %s (%d checked, %d changed)\n", d.Now().Format("15:04:05"), c.ID, countsText(r.Counts), r.Checked, r.Changed)
+		if res.FirstErr != nil {
+			fmt.Fprintf(out, "  %d lookups failed, e.g. %v\n", res.Errors, res.FirstErr)
+		}
+		done := !o.Watch || res.InFlight == 0 || !d.Now().Before(deadline)
+		if done {
+			if o.JSON {
+				if err := writeJSON(d.Stdout, r); err != nil {
+					return failErr(err, "")
+				}
+			}
+			fmt.Fprintf(out, "Report:     %s\nCall list:  %s\n", paths.CSV, paths.Call)
+			if r.Counts[string(journal.Failed)]+r.Counts[string(journal.Undelivered)]+r.Counts[string(journal.Unknown)] > 0 {
+				return &exitError{code: ExitPartial, err: fmt.Errorf("some messages were not delivered: phone those patients (see %s)", paths.Call)}
+			}
+			return nil
+		}
+		if err := sleepUntil(ctx, d, d.Now().Add(o.Interval)); err != nil {
+			return &exitError{code: ExitInterrupted, err: errors.New("interrupted")}
+		}
+	}
+}

@@ -283,3 +283,15 @@ func TestEveryConfigKeyIsDocumented(t *testing.T) {
 		}
 	}
 }
+
+func TestASecretInTheConfigFileIsRefusedWithoutEchoingIt(t *testing.T) {
+	e := newTestEnv(t)
+	p := e.write("c/config.yaml", "provider: twilio\ntwilio:\n  from: CLINIC\n  auth_token: CANARYvalue123\n")
+	r := e.run("send", "outage", "--to", fixture, "--config", p, "--dry-run")
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "line 4: auth_token: secrets are never read") {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	if strings.Contains(r.stderr+r.stdout, "CANARYvalue123") {
+		t.Fatal("the secret was echoed")
+	}
+}

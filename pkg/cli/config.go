@@ -157,6 +157,9 @@ func loadConfig(d *Deps, cmd *cobra.Command, path string) (*Config, error) {
 	for _, p := range []*string{&cfg.Journal, &cfg.ReportDir, &cfg.TemplatesDir, &cfg.OptoutFile, &cfg.Sim.Outbox} {
 		*p = expandHome(d, *p)
 	}
+	for i := range cfg.TestGroup {
+		cfg.TestGroup[i] = expandHome(d, cfg.TestGroup[i])
+	}
 	if cfg.Journal == "" {
 		dir := dataDir(d)
 		if dir == "" {
@@ -182,6 +185,10 @@ func checkConfigFile(path string, data []byte) error {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	var cfg Config
+	if key, line, ok := secretKey(data); ok {
+		return usageErr("delete it from the file and set TWILIO_AUTH_TOKEN / TWILIO_API_SECRET in the environment instead",
+			"config %s line %d: %s: secrets are never read from the config file", path, line, key)
+	}
 	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) { // an empty file is a valid config
 		msg := strings.TrimPrefix(err.Error(), "yaml: ")
 		msg = strings.ReplaceAll(msg, "unmarshal errors:\n  ", "")
@@ -191,6 +198,40 @@ func checkConfigFile(path string, data []byte) error {
 		return usageErr("see `smscast help environment` for the known keys", "config %s: %s", path, msg)
 	}
 	return nil
+}
+
+// secretKey finds a key that looks like a secret (a token, a password) anywhere in the file. Such a
+// key is never valid, and the error must not echo its value.
+func secretKey(data []byte) (key string, line int, ok bool) {
+	var root yaml.Node
+	if yaml.Unmarshal(data, &root) != nil {
+		return "", 0, false
+	}
+	var walk func(n *yaml.Node) bool
+	walk = func(n *yaml.Node) bool {
+		if n.Kind == yaml.MappingNode {
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k := strings.ToLower(n.Content[i].Value)
+				for _, s := range []string{"token", "secret", "password", "passwd"} {
+					if strings.Contains(k, s) {
+						key, line = n.Content[i].Value, n.Content[i].Line
+						return true
+					}
+				}
+				if walk(n.Content[i+1]) {
+					return true
+				}
+			}
+			return false
+		}
+		for _, c := range n.Content {
+			if walk(c) {
+				return true
+			}
+		}
+		return false
+	}
+	return key, line, walk(&root)
 }
 
 // configKeys lists the dotted keys of a config struct, for environment lookup and help.

@@ -34,6 +34,12 @@ func Main(ctx context.Context, d *Deps, args []string) int {
 	if ee.err != nil {
 		fmt.Fprintf(d.Stderr, "smscast: %v\n", ee.err)
 	}
+	if g.debug && ee.code == ExitError {
+		// Errors that are not the user's to fix are shown in full, for a bug report.
+		for e := ee.err; e != nil; e = errors.Unwrap(e) {
+			fmt.Fprintf(d.Stderr, "  debug: %T: %v\n", e, e)
+		}
+	}
 	if ee.hint != "" {
 		fmt.Fprintf(d.Stderr, "  %s\n", ee.hint)
 	}

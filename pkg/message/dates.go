@@ -1,12 +1,13 @@
 package message
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/smscast/smscast/pkg/filter"
 )
 
 // Supported languages.
@@ -35,102 +36,16 @@ func NormalizeLang(s string) string {
 	return ""
 }
 
-// DateError is a value a date helper could not read as a date.
-type DateError struct {
-	Value string
-}
+// DateError is a value a date helper could not read as a date. It is filter's error, so that a
+// date in a template and a date in --where are read, and refused, alike.
+type DateError = filter.DateError
 
-func (e *DateError) Error() string {
-	return fmt.Sprintf("%q is not a date: write it as 2026-11-22, 2026/11/22, 11/22, today or tomorrow", e.Value)
-}
-
-// ParseDate reads a date as people write it on a form: 2026-11-22, 2026/11/22, 2026.11.22,
-// 2026年11月22日, 11/22, 11-22, 11月22日 (a trailing weekday such as "(日)" or "(Sun)" is ignored;
-// full-width digits are fine), or today, tomorrow, 今日, 本日, 明日. A date without a year is the
-// occurrence nearest to now, so 1/5 written on 28 December is next January.
+// ParseDate reads a date as clinic staff write it, for {{day .date}} and {{longday .date}}: it is
+// filter.ParseDate (2026-11-22, 2026/11/22, 2026年11月22日, 令和8年11月22日, 11/22, 11月22日(日),
+// today, 明日, +2d, …; a date without a year is the occurrence nearest to now, and a weekday
+// written after the date must match it).
 func ParseDate(s string, now time.Time) (time.Time, error) {
-	orig := s
-	s = strings.TrimSpace(norm.NFKC.String(s))
-	if i := strings.IndexByte(s, '('); i > 0 && strings.HasSuffix(s, ")") {
-		s = strings.TrimSpace(s[:i])
-	}
-	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
-	switch strings.ToLower(s) {
-	case "today", "今日", "本日", "きょう":
-		return today, nil
-	case "tomorrow", "明日", "あす", "あした":
-		return today.AddDate(0, 0, 1), nil
-	}
-	nums, ok := splitDate(s)
-	if !ok {
-		return time.Time{}, &DateError{Value: orig}
-	}
-	var y, m, d int
-	switch len(nums) {
-	case 3:
-		if nums[0] < 1000 {
-			return time.Time{}, &DateError{Value: orig}
-		}
-		y, m, d = nums[0], nums[1], nums[2]
-	case 2:
-		m, d = nums[0], nums[1]
-		best := time.Duration(-1)
-		for _, cy := range []int{now.Year() - 1, now.Year(), now.Year() + 1} {
-			t := time.Date(cy, time.Month(m), d, 0, 0, 0, 0, now.Location())
-			diff := t.Sub(today)
-			if diff < 0 {
-				diff = -diff
-			}
-			if best < 0 || diff < best {
-				best, y = diff, cy
-			}
-		}
-	default:
-		return time.Time{}, &DateError{Value: orig}
-	}
-	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, now.Location())
-	if m < 1 || m > 12 || t.Day() != d {
-		return time.Time{}, &DateError{Value: orig}
-	}
-	return t, nil
-}
-
-// splitDate splits "2026-11-22", "11/22", "2026年11月22日" into numbers. The separators of one date
-// must agree (a Japanese date uses 年 月 日).
-func splitDate(s string) ([]int, bool) {
-	if strings.ContainsAny(s, "年月日") {
-		s = strings.TrimSuffix(s, "日")
-		s = strings.NewReplacer("年", "/", "月", "/").Replace(s)
-		if strings.ContainsAny(s, "-.日") {
-			return nil, false
-		}
-	}
-	var sep byte
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= '0' && c <= '9' {
-			continue
-		}
-		if c != '/' && c != '-' && c != '.' || sep != 0 && c != sep {
-			return nil, false
-		}
-		sep = c
-	}
-	if sep == 0 {
-		return nil, false
-	}
-	var nums []int
-	for _, f := range strings.Split(s, string(sep)) {
-		if f == "" || len(f) > 4 {
-			return nil, false
-		}
-		n, err := strconv.Atoi(f)
-		if err != nil {
-			return nil, false
-		}
-		nums = append(nums, n)
-	}
-	return nums, true
+	return filter.ParseDate(s, now)
 }
 
 var (

@@ -36,6 +36,15 @@ func TestParseDate(t *testing.T) {
 		{"来週", ""},
 		{"", ""},
 		{"11/22/2026", ""},
+		// filter.ParseDate reads these as well.
+		{"令和8年11月22日", "2026-11-22"},
+		{"2026/11/22 9:30", "2026-11-22"},
+		{"+2d", "2026-12-30"},
+		// A weekday that does not match the date usually means a wrong year: refuse it rather than
+		// print a weekday the patient's sheet contradicts.
+		{"11月22日(月)", ""},
+		// M.D without a year is refused (filter would otherwise read 1.5 as 5 January).
+		{"11.22", ""},
 	}
 	for _, tt := range tests {
 		got, err := ParseDate(tt.in, now)

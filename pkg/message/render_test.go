@@ -218,7 +218,7 @@ func TestBadValuesAreReportedForAllRows(t *testing.T) {
 	if !errors.As(err, &re) {
 		t.Fatalf("err = %T %v", err, err)
 	}
-	want := `template "bloodwork", rows 3, 4: "来週" is not a date: write it as 2026-11-22, 2026/11/22, 11/22, today or tomorrow (and 1 other problems)`
+	want := `template "bloodwork", rows 3, 4: "来週" is not a date: write today, tomorrow, +2d, 2026-11-22 or 11月22日 (and 1 other problems)`
 	if err.Error() != want {
 		t.Fatalf("err:\n%s\nwant:\n%s", err, want)
 	}

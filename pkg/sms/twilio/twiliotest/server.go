@@ -29,8 +29,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/smscast/smscast/pkg/message"
 	"github.com/smscast/smscast/pkg/sms/internal/pattern"
-	"github.com/smscast/smscast/pkg/sms/internal/segment"
 )
 
 // Default credentials. They are alphanumeric, as twilio-go requires.
@@ -377,7 +377,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, f Faults) {
 		}
 	}
 	validity, _ := strconv.Atoi(r.PostForm.Get("ValidityPeriod"))
-	segs, _ := segment.Count(body)
+	segs := message.Count(body).Segments
 
 	s.mu.Lock()
 	s.seq++

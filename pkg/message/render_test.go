@@ -40,8 +40,8 @@ func TestOutageRendersWithNoVarsAndNoConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
-		"本日11月22日(日)の透析は停電のため中止します。ご自宅で待機してください。改めてご連絡します。",
-		"Dialysis is cancelled today, Sun 22 Nov, because of a power cut. Please stay at home. We will contact you again.",
+		"本日11月22日(日)の透析は中止となりました。ご自宅で待機してください。再開の日時は改めてご連絡します。",
+		"Dialysis is cancelled today, Sun 22 Nov. Please stay at home. We will contact you about when it resumes.",
 	}
 	for i := range want {
 		if got[i] != want[i] {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 
@@ -72,7 +71,7 @@ func newTwilio(d *Deps, cfg *Config) (sms.Sender, error) {
 		Timeout:             cfg.Twilio.Timeout,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("twilio: %w", err)
+		return nil, err // twilio.New's errors already start with "twilio:"
 	}
 	return p, nil
 }

@@ -188,7 +188,7 @@ func validSender(from string) bool {
 func checkBaseURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("twilio: twilio.base_url %q is not a URL like https://api.twilio.com", raw)
+		return nil, fmt.Errorf("twilio: twilio.base_url %q is not a URL like https://api.twilio.com", redactUserinfo(raw))
 	}
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("twilio: twilio.base_url %q must be scheme, host and optional path only", u.Redacted())
@@ -203,6 +203,24 @@ func checkBaseURL(raw string) (*url.URL, error) {
 		return nil, fmt.Errorf("twilio: twilio.base_url %q must start with https://", raw)
 	}
 	return u, nil
+}
+
+// redactUserinfo hides what sits between "://" and "@" in a URL that did not parse: it may be
+// credentials, and url.URL.Redacted needs a URL that parses.
+func redactUserinfo(raw string) string {
+	scheme, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		return raw
+	}
+	host := rest
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		host = rest[:i]
+	}
+	at := strings.LastIndex(host, "@")
+	if at < 0 {
+		return raw
+	}
+	return scheme + "://xxxxx" + rest[at:]
 }
 
 func isLoopback(host string) bool {

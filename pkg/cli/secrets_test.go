@@ -103,7 +103,7 @@ func TestCanarySecretsNeverAppearInOutputOrFiles(t *testing.T) {
 			"--report-dir", rep, "--debug"}, anyCode: true},
 		{name: "real send with the API key, --events, held at Twilio", apiKey: true,
 			before: func() { good.UpdateFaults(func(f *twiliotest.Faults) { f.Hold = true }) }, args: []string{"send", "outage", "--to", list, "--yes",
-			"--campaign", "c2", "--report-dir", rep, "--events", "--debug"}, anyCode: true},
+				"--campaign", "c2", "--report-dir", rep, "--events", "--debug"}, anyCode: true},
 		{name: "status", args: []string{"status", "c1", "--report-dir", rep, "--debug"}, anyCode: true},
 		{name: "history", args: []string{"history"}},
 		{name: "history --json", args: []string{"history", "--json", "--debug"}},

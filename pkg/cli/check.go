@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/smscast/smscast/pkg/journal"
 	"github.com/smscast/smscast/pkg/roster"
 )
 
@@ -43,6 +44,7 @@ It exits 0 when the whole file was read and at least one row can receive SMS.`,
 	f.StringVar(&o.NameColumn, "name-column", "", "header of the name column (default: found by name)")
 	f.StringVar(&o.Encoding, "encoding", "", "list encoding: utf-8 or cp932 (default: detected)")
 	f.String("region", "", "default country for numbers without a country code (default JP)")
+	f.String("journal", "", "journal file, for the numbers providers reported as opted out")
 	return cmd
 }
 
@@ -51,15 +53,17 @@ func checkRun(ctx context.Context, d *Deps, o *checkOptions) error {
 	if err != nil {
 		return err
 	}
-	optOut := map[string]bool{}
-	if cfg.OptoutFile != "" {
-		nums, err := roster.LoadOptOut(cfg.OptoutFile, cfg.Region)
-		if err != nil {
-			return asUsage(err, "fix optout_file in the config")
+	var j *journal.Journal
+	if fileExists(cfg.Journal) {
+		// Numbers a provider reported as opted out count as opted out here too.
+		if j, err = journal.Open(ctx, cfg.Journal); err != nil {
+			return failErr(err, "pass another file with --journal")
 		}
-		for _, n := range nums {
-			optOut[n] = true
-		}
+		defer j.Close()
+	}
+	optOut, err := loadOptOuts(ctx, cfg, j)
+	if err != nil {
+		return err
 	}
 	rep, err := roster.Check(o.File, roster.Options{
 		PhoneColumn: o.PhoneColumn,

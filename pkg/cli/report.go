@@ -37,28 +37,44 @@ func newCmdReport(d *Deps, g *globalOptions) *cobra.Command {
 }
 
 func reportRun(ctx context.Context, d *Deps, o *reportOptions) error {
-	cfg, err := loadConfig(d, o.cmd, o.g.configPath)
-	if err != nil {
-		return err
-	}
-	j, err := openExistingJournal(ctx, cfg)
+	cfg, j, c, err := openCampaign(ctx, d, o.cmd, o.g, o.Campaign)
 	if err != nil {
 		return err
 	}
 	defer j.Close()
-	c, err := j.Campaign(ctx, o.Campaign)
-	if errors.Is(err, journal.ErrNotFound) {
-		return usageErr("run `smscast history` to list the campaigns", "no campaign %q in %s", o.Campaign, cfg.Journal)
-	}
-	if err != nil {
-		return failErr(err, "")
-	}
 	paths, _, err := writeReports(ctx, j, c, cfg.ReportDir, o.CallList, report.Options{})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(d.Stdout, "Report:     %s\nCall list:  %s\n", paths.CSV, paths.Call)
 	return nil
+}
+
+// openCampaign loads the config, opens the existing journal and finds campaign id in it (the latest
+// when id is empty). The caller closes the journal.
+func openCampaign(ctx context.Context, d *Deps, cmd *cobra.Command, g *globalOptions, id string) (*Config, *journal.Journal, journal.Campaign, error) {
+	cfg, err := loadConfig(d, cmd, g.configPath)
+	if err != nil {
+		return nil, nil, journal.Campaign{}, err
+	}
+	j, err := openExistingJournal(ctx, cfg)
+	if err != nil {
+		return nil, nil, journal.Campaign{}, err
+	}
+	var c journal.Campaign
+	if id == "" {
+		c, err = j.Latest(ctx)
+	} else {
+		c, err = j.Campaign(ctx, id)
+	}
+	if err != nil {
+		j.Close()
+		if errors.Is(err, journal.ErrNotFound) {
+			return nil, nil, c, usageErr("run `smscast history` to list the campaigns", "no campaign %q in %s", id, cfg.Journal)
+		}
+		return nil, nil, c, failErr(err, "")
+	}
+	return cfg, j, c, nil
 }
 
 // writeReports writes a campaign's report, JSON and call list into dir, and the call list also to

@@ -69,27 +69,11 @@ type statusResult struct {
 }
 
 func statusRun(ctx context.Context, d *Deps, o *statusOptions) error {
-	cfg, err := loadConfig(d, o.cmd, o.g.configPath)
-	if err != nil {
-		return err
-	}
-	j, err := openExistingJournal(ctx, cfg)
+	cfg, j, c, err := openCampaign(ctx, d, o.cmd, o.g, o.Campaign)
 	if err != nil {
 		return err
 	}
 	defer j.Close()
-	var c journal.Campaign
-	if o.Campaign == "" {
-		c, err = j.Latest(ctx)
-	} else {
-		c, err = j.Campaign(ctx, o.Campaign)
-	}
-	if errors.Is(err, journal.ErrNotFound) {
-		return usageErr("run `smscast history` to list the campaigns", "no campaign %q in %s", o.Campaign, cfg.Journal)
-	}
-	if err != nil {
-		return failErr(err, "")
-	}
 	// Receipts come from the provider the campaign was sent with, whatever is configured now.
 	spec, err := lookupProvider(c.Provider)
 	if err != nil {

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/smscast/smscast/pkg/internal/editdist"
 )
 
 // dateHint is what every "not a date" error suggests writing instead.
@@ -302,32 +304,11 @@ func nearestWord(s string) string {
 		return ""
 	}
 	for _, w := range []string{"today", "tomorrow", "yesterday"} {
-		if s != w && editDistance(s, w) <= 2 {
+		if s != w && editdist.Distance(s, w) <= 2 {
 			return w
 		}
 	}
 	return ""
-}
-
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }
 
 func daysIn(year, month int) int {

@@ -116,6 +116,9 @@ func TestUsageErrorsExitTwoAndSendNothing(t *testing.T) {
 			if _, err := os.Stat(e.env["SMSCAST_SIM_OUTBOX"]); err == nil {
 				t.Error("nothing may be sent on a usage error")
 			}
+			if _, err := os.Stat(filepath.Join(e.dir, "data", "smscast", "journal.db")); err == nil {
+				t.Error("bad input must leave no journal behind")
+			}
 		})
 	}
 }

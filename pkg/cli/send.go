@@ -174,13 +174,25 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 	}
 	out := humanOut(d, o)
 
+	// An existing journal may hold the campaign to resume and remembered opt-outs. A new one is
+	// created only once the input is known to be good, so bad input leaves nothing behind.
 	var j *journal.Journal
-	if !o.DryRun || fileExists(cfg.Journal) {
+	openJournal := func() error {
 		j, err = journal.Open(ctx, cfg.Journal)
 		if err != nil {
 			return failErr(err, "pass another file with --journal, or move the damaged one aside")
 		}
-		defer j.Close()
+		return nil
+	}
+	defer func() {
+		if j != nil {
+			j.Close()
+		}
+	}()
+	if fileExists(cfg.Journal) {
+		if err := openJournal(); err != nil {
+			return err
+		}
 	}
 
 	if id != "" && j != nil {
@@ -261,6 +273,11 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 	}
 	if err := confirm(d, o, plan.sendable()); err != nil {
 		return err
+	}
+	if j == nil {
+		if err := openJournal(); err != nil {
+			return err
+		}
 	}
 
 	c := journal.Campaign{

@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"text/template"
 	"time"
+	"unicode"
 
 	"github.com/smscast/smscast/pkg/filter"
 	"github.com/smscast/smscast/pkg/roster"
@@ -133,7 +135,12 @@ func loadTestGroup(cfg *Config, patients *roster.List) (*roster.List, error) {
 	var numbers []string
 	for _, entry := range cfg.TestGroup {
 		entry = strings.TrimSpace(entry)
-		if st, err := os.Stat(entry); err == nil && !st.IsDir() {
+		st, err := os.Stat(entry)
+		if err != nil && looksLikeFile(entry) {
+			return nil, usageErr("fix test_group in the config: name an existing list file (relative to the current directory), or write the volunteers' numbers",
+				"test_group: %s: no such file", entry)
+		}
+		if err == nil && !st.IsDir() {
 			l, err := roster.Load(entry, roster.Options{Region: cfg.Region})
 			if err != nil {
 				return nil, asUsage(err, "fix the test group file named in test_group")
@@ -215,4 +222,15 @@ func campaignID(spec, tmplName string, now time.Time) (string, error) {
 			"--campaign %q: not a usable campaign ID (it names the report files)", id)
 	}
 	return id, nil
+}
+
+// looksLikeFile tells a test_group entry meant as a file from a phone number: a number has no
+// path separator and no extension with letters (".csv"), and a mistyped file name must not be
+// read as an invalid number.
+func looksLikeFile(entry string) bool {
+	if strings.ContainsAny(entry, `/\`) {
+		return true
+	}
+	ext := filepath.Ext(entry)
+	return strings.IndexFunc(ext, unicode.IsLetter) >= 0
 }

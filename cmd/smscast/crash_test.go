@@ -203,6 +203,7 @@ func TestCrashHarnessSIGKILLAndRerunTextsEveryPatientExactlyOnce(t *testing.T) {
 	throughput := 300.0               // accepted creates per second of a run, refined as runs go
 	startup := 100 * time.Millisecond // from process start to the first request, refined as runs go
 	kinds := rng.Perm(3)
+	modes := map[string]int{} // kill points by kind
 	var last []byte
 	finalCode := -1
 	for run := 1; ; run++ {
@@ -318,6 +319,7 @@ func TestCrashHarnessSIGKILLAndRerunTextsEveryPatientExactlyOnce(t *testing.T) {
 			run, mode, lat, delay.Round(time.Microsecond), armAt, code, elapsed.Round(time.Millisecond), sent, len(fake.Counts()), n)
 		if killed {
 			kills++
+			modes[mode]++
 			continue
 		}
 		switch code {
@@ -394,8 +396,9 @@ func TestCrashHarnessSIGKILLAndRerunTextsEveryPatientExactlyOnce(t *testing.T) {
 	}
 	gate.mu.Unlock()
 	sort.Strings(mix)
-	t.Logf("crash harness: %d kill points survived, %d duplicates, %d missing, %d report rows disagreeing; requests at the fake: %s; wall time %v",
-		kills, len(dup), len(missing), disagree, strings.Join(mix, ", "), time.Since(start).Round(time.Millisecond))
+	t.Logf("crash harness: %d kill points survived (%d timer, %d right after an accept, %d just after an accept), %d duplicates, %d missing, %d report rows disagreeing; requests at the fake: %s; wall time %v",
+		kills, modes["timer"], modes["after-accept"], modes["after-accept+jitter"], len(dup), len(missing), disagree,
+		strings.Join(mix, ", "), time.Since(start).Round(time.Millisecond))
 	if len(dup) > 0 || len(missing) > 0 {
 		t.Fatalf("not exactly once: duplicates %v; missing %v", head(dup), head(missing))
 	}

@@ -472,6 +472,9 @@ func (p *pacer) wait(ctx context.Context, n int) error {
 
 // reconcile asks the provider whether a request that may have reached it did. It reports true
 // when the message is certainly not there, so sending it (again) cannot duplicate it.
+// findAttempts is how often reconcile asks the provider before recording a delivery unknown.
+const findAttempts = 3
+
 func (e *engine) reconcile(ctx context.Context, d *journal.Delivery, msg sms.Message, why string) bool {
 	if e.finder == nil {
 		e.record(d, journal.Update{State: journal.Unknown,
@@ -479,9 +482,26 @@ func (e *engine) reconcile(ctx context.Context, d *journal.Delivery, msg sms.Mes
 		return false
 	}
 	since := d.SendingAt.Add(-e.cfg.FindSkew)
-	rctx, cancel := e.requestCtx(ctx)
-	r, found, err := e.finder.Find(rctx, msg, since)
-	cancel()
+	var (
+		r     sms.Receipt
+		found bool
+		err   error
+	)
+	// A lookup that fails transiently (429, 5xx) is asked again before the patient is written
+	// off as unknown: unknown means a phone call, and the answer is usually a second away.
+	for attempt := 1; ; attempt++ {
+		rctx, cancel := e.requestCtx(ctx)
+		r, found, err = e.finder.Find(rctx, msg, since)
+		cancel()
+		se := sms.Classify(err)
+		if err == nil || se.Fatal || attempt >= findAttempts {
+			break
+		}
+		wait := max(e.backoff(attempt), se.RetryAfter)
+		if e.cfg.Sleep(ctx, wait) != nil {
+			return false // interrupted: left sending, the next run asks again
+		}
+	}
 	switch {
 	case err != nil:
 		if se := sms.Classify(err); se.Fatal {

@@ -191,17 +191,20 @@ func TestCrashLeftoversAreReconciledBeforeAnyResend(t *testing.T) {
 		name       string
 		noFind     bool
 		findErr    error
+		findFlaky  int
 		resend     bool
 		wantStates map[journal.State]int
 		wantSends  int // Send calls in the run after the crash
 	}{
-		{"with a Finder, a message the provider has is kept and one it lacks is sent", false, nil, false,
+		{"with a Finder, a message the provider has is kept and one it lacks is sent", false, nil, 0, false,
 			map[journal.State]int{journal.Submitted: 4}, 3},
-		{"without a Finder, both become unknown and nothing is resent", true, nil, false,
+		{"a lookup that fails twice and then answers still reconciles", false, nil, 2, false,
+			map[journal.State]int{journal.Submitted: 4}, 3},
+		{"without a Finder, both become unknown and nothing is resent", true, nil, 0, false,
 			map[journal.State]int{journal.Unknown: 2, journal.Submitted: 2}, 2},
-		{"when the lookup fails, both become unknown and nothing is resent", false, errLookupOff, false,
+		{"when the lookup keeps failing, both become unknown and nothing is resent", false, errLookupOff, 0, false,
 			map[journal.State]int{journal.Unknown: 2, journal.Submitted: 2}, 2},
-		{"--resend-unknown sends unknown deliveries the provider does not have", true, nil, true,
+		{"--resend-unknown sends unknown deliveries the provider does not have", true, nil, 0, true,
 			map[journal.State]int{journal.Submitted: 4}, 2},
 	}
 	for _, tt := range tests {
@@ -216,7 +219,7 @@ func TestCrashLeftoversAreReconciledBeforeAnyResend(t *testing.T) {
 				}
 			}
 			p.Send(ctx, sms.Message{To: plan[0].To, Body: plan[0].Body})
-			p.findErr = tt.findErr
+			p.findErr, p.findFlaky = tt.findErr, tt.findFlaky
 			var s sms.Sender = p
 			if tt.noFind {
 				s = sendOnly{p}

@@ -27,7 +27,9 @@ type provider struct {
 	// keeps the message (even when err is non-nil: accepted, then the connection dropped).
 	outcome func(m sms.Message, n int) (accept bool, err error)
 	findErr error
-	finds   int
+	// findFlaky fails this many Find calls with errLookupOff before answering.
+	findFlaky int
+	finds     int
 	status  map[string]sms.Receipt // Status answers by id
 	onSend  func(ctx context.Context, m sms.Message)
 }
@@ -66,6 +68,10 @@ func (p *provider) Find(ctx context.Context, m sms.Message, since time.Time) (sm
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.finds++
+	if p.findFlaky > 0 {
+		p.findFlaky--
+		return sms.Receipt{}, false, errLookupOff
+	}
 	if p.findErr != nil {
 		return sms.Receipt{}, false, p.findErr
 	}

@@ -298,3 +298,46 @@ func TestASecretInTheConfigFileIsRefusedWithoutEchoingIt(t *testing.T) {
 		t.Fatal("the secret was echoed")
 	}
 }
+
+func TestOnATerminalSendAsksFirst(t *testing.T) {
+	tests := []struct {
+		name   string
+		answer string
+		code   int
+		sent   bool
+	}{
+		{"yes sends", "y\n", ExitOK, true},
+		{"はい sends", "はい\n", ExitOK, true},
+		{"no cancels", "n\n", ExitUsage, false},
+		{"just Enter cancels", "\n", ExitUsage, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newTestEnv(t)
+			e.tty, e.in = true, tt.answer
+			outbox := filepath.Join(e.dir, "outbox.jsonl")
+			e.env["SMSCAST_SIM_OUTBOX"] = outbox
+			r := e.run("send", "outage", "--to", fixture, "--report-dir", e.dir)
+			if r.code != tt.code {
+				t.Fatalf("exit %d, want %d\n%s", r.code, tt.code, r.stderr)
+			}
+			if !strings.Contains(r.stderr, "Send 3 messages now? [y/N]") {
+				t.Errorf("no prompt on stderr:\n%s", r.stderr)
+			}
+			if _, err := os.Stat(outbox); (err == nil) != tt.sent {
+				t.Errorf("sent = %v, want %v", err == nil, tt.sent)
+			}
+		})
+	}
+}
+
+func TestSmartEncodingShowsItsReplacements(t *testing.T) {
+	e := newTestEnv(t)
+	r := e.run("send", "--body", "Don’t come today — the clinic is closed.", "--to", fixture, "--smart-encoding", "--dry-run")
+	if r.code != ExitOK {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stdout, `Smart encoding replaced: "—"→"-", "’"→"'"`) || !strings.Contains(r.stdout, "GSM-7") {
+		t.Errorf("preview:\n%s", r.stdout)
+	}
+}

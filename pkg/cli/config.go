@@ -153,6 +153,16 @@ func loadConfig(d *Deps, cmd *cobra.Command, path string) (*Config, error) {
 	if err != nil {
 		return nil, usageErr("check the config file, SMSCAST_* variables and flags", "config: %v", err)
 	}
+	switch {
+	case cfg.Workers < 1 || cfg.Workers > 1000:
+		return nil, usageErr("e.g. workers: 4", "workers: %d must be between 1 and 1000", cfg.Workers)
+	case cfg.Rate < 0:
+		return nil, usageErr("e.g. rate: 10 (messages per second), or 0 for no limit", "rate: %g must not be negative", cfg.Rate)
+	case cfg.MaxParts < 0:
+		return nil, usageErr("e.g. max_parts: 3", "max_parts: %d must not be negative", cfg.MaxParts)
+	case cfg.CallAfter < 0:
+		return nil, usageErr("e.g. call_after: 2h", "call_after: %s must not be negative", cfg.CallAfter)
+	}
 	cfg.rateSet = v.IsSet("rate")
 	for _, p := range []*string{&cfg.Journal, &cfg.ReportDir, &cfg.TemplatesDir, &cfg.OptoutFile, &cfg.Sim.Outbox} {
 		*p = expandHome(d, *p)
@@ -239,6 +249,9 @@ func configKeys(t reflect.Type, prefix string) []string {
 	var keys []string
 	for i := range t.NumField() {
 		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
 		key := prefix + f.Tag.Get("mapstructure")
 		if f.Type.Kind() == reflect.Struct {
 			keys = append(keys, configKeys(f.Type, key+".")...)

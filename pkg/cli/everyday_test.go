@@ -131,8 +131,8 @@ func TestQuietHoursDeferRemindersButNotEmergencies(t *testing.T) {
 	if r.code != ExitOK || !strings.Contains(r.stdout, "quiet hours") || !strings.Contains(r.stdout, "stay pending") {
 		t.Fatalf("in quiet hours with --no-wait: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	if _, err := os.Stat(outbox); err == nil {
-		t.Fatal("a reminder was sent in quiet hours")
+	if data, err := os.ReadFile(outbox); err == nil && len(data) > 0 {
+		t.Fatalf("a reminder was sent in quiet hours:\n%s", data)
 	}
 
 	// An emergency goes out at once, quiet hours or not.

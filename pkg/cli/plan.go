@@ -21,6 +21,8 @@ type plan struct {
 	firstRow   roster.Row // the first recipient, whose message the summary shows
 	firstBody  string
 	skipped    map[roster.Class]int
+	// replaced holds the look-alike characters smart encoding replaced in any message.
+	replaced map[[2]string]bool
 }
 
 func (p *plan) sendable() int {
@@ -81,7 +83,11 @@ func buildPlan(d *Deps, cfg *Config, o *sendOptions, tmpl *message.Template, lis
 		return nil, err
 	}
 	body := make(map[int]string, len(rows))
+	replaced := map[[2]string]bool{}
 	for i, r := range rows {
+		for _, rep := range rendered[i].Replacements {
+			replaced[[2]string{rep.From, rep.To}] = true
+		}
 		b := rendered[i].Body
 		if o.Test && !strings.Contains(b, strings.TrimSpace(testMarker(rendered[i].Lang))) {
 			b = testMarker(rendered[i].Lang) + b
@@ -89,7 +95,7 @@ func buildPlan(d *Deps, cfg *Config, o *sendOptions, tmpl *message.Template, lis
 		body[r.Row] = b
 	}
 
-	p := &plan{skipped: map[roster.Class]int{}}
+	p := &plan{skipped: map[roster.Class]int{}, replaced: replaced}
 	shared := map[string]int{} // number + text → index of its delivery
 	for _, r := range list.Rows {
 		patient := journal.Patient{Row: r.Row, Name: r.Name, Phone: r.Phone, Column: r.PhoneColumn}
@@ -211,6 +217,14 @@ func printSummary(w io.Writer, cfg *Config, spec providerSpec, o *sendOptions, l
 	for _, line := range strings.Split(p.firstBody, "\n") {
 		fmt.Fprintf(w, "  │ %s\n", line)
 	}
+	if len(p.replaced) > 0 {
+		var reps []string
+		for k := range p.replaced {
+			reps = append(reps, fmt.Sprintf("%q→%q", k[0], k[1]))
+		}
+		sort.Strings(reps)
+		fmt.Fprintf(w, "Smart encoding replaced: %s\n", strings.Join(reps, ", "))
+	}
 	var bodies []string
 	var bill []message.Billable
 	for _, d := range p.deliveries {
@@ -290,6 +304,13 @@ func classWords(c roster.Class) string {
 		return "IP phone (050)"
 	}
 	return string(c)
+}
+
+func pluralWord(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func plural(n int) string {

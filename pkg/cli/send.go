@@ -20,6 +20,7 @@ import (
 	"github.com/smscast/smscast/pkg/report"
 	"github.com/smscast/smscast/pkg/roster"
 	"github.com/smscast/smscast/pkg/schedule"
+	"github.com/smscast/smscast/pkg/sms"
 )
 
 type sendOptions struct {
@@ -209,7 +210,12 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 				return nil
 			}
 			fmt.Fprintf(out, "Resuming campaign %s (created %s).\n", c.ID, c.CreatedAt.In(loc).Format("2006-01-02 15:04"))
-			return runCampaign(ctx, d, o, cfg, spec, j, c, qh, true)
+			sender, err := spec.build(d, cfg)
+			if err != nil {
+				return asUsage(err, "")
+			}
+			defer closeSender(sender)
+			return runCampaign(ctx, d, o, cfg, spec, sender, j, c, qh, true)
 		case !errors.Is(err, journal.ErrNotFound):
 			return failErr(err, "")
 		}
@@ -264,7 +270,17 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 	if !qh.IsZero() {
 		fmt.Fprintf(out, "Timing:     %s\n", dec.Summary)
 	}
+	// The provider's configuration is checked before anything is recorded: a missing credential
+	// must not leave a campaign behind. A dry run checks it without the simulator's outbox, which
+	// would otherwise be created.
 	if o.DryRun {
+		check := *cfg
+		check.Sim.Outbox = ""
+		s, err := spec.build(d, &check)
+		if err != nil {
+			return asUsage(err, "")
+		}
+		closeSender(s)
 		if o.JSON {
 			return writeJSON(d.Stdout, plan.dryRun(cfg, list))
 		}
@@ -274,6 +290,11 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 	if err := confirm(d, o, plan.sendable()); err != nil {
 		return err
 	}
+	sender, err := spec.build(d, cfg)
+	if err != nil {
+		return asUsage(err, "")
+	}
+	defer closeSender(sender)
 	if j == nil {
 		if err := openJournal(); err != nil {
 			return err
@@ -302,7 +323,14 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 		return failErr(err, "")
 	}
 	fmt.Fprintf(out, "Campaign %s created: %d messages to send.\n", c.ID, plan.sendable())
-	return runCampaign(ctx, d, o, cfg, spec, j, c, qh, false)
+	return runCampaign(ctx, d, o, cfg, spec, sender, j, c, qh, false)
+}
+
+// closeSender releases a provider's resources (the simulator's outbox file).
+func closeSender(s sms.Sender) {
+	if c, ok := s.(io.Closer); ok {
+		c.Close()
+	}
 }
 
 // humanOut is where the human-readable summary goes: stdout, unless stdout carries JSON.
@@ -314,7 +342,7 @@ func humanOut(d *Deps, o *sendOptions) io.Writer {
 }
 
 // runCampaign runs the pending deliveries of c, writes its report and returns the exit error.
-func runCampaign(ctx context.Context, d *Deps, o *sendOptions, cfg *Config, spec providerSpec,
+func runCampaign(ctx context.Context, d *Deps, o *sendOptions, cfg *Config, spec providerSpec, sender sms.Sender,
 	j *journal.Journal, c journal.Campaign, qh schedule.QuietHours, resumed bool) error {
 	out := humanOut(d, o)
 	release, err := j.Lock(ctx, c.ID)
@@ -347,13 +375,6 @@ func runCampaign(ctx context.Context, d *Deps, o *sendOptions, cfg *Config, spec
 		}
 	}
 
-	sender, err := spec.build(d, cfg)
-	if err != nil {
-		return asUsage(err, "")
-	}
-	if cl, ok := sender.(io.Closer); ok {
-		defer cl.Close()
-	}
 	rate := cfg.Rate
 	if !cfg.rateSet {
 		rate = spec.defaultRate
@@ -396,7 +417,13 @@ func runCampaign(ctx context.Context, d *Deps, o *sendOptions, cfg *Config, spec
 	}
 	printResult(out, r, spec.real)
 	if resumed && todo == 0 {
+		// A rerun (a second cron run the same day) has nothing to do: that is success, but the
+		// patients an earlier run could not reach are still to be phoned.
 		fmt.Fprintf(out, "Nothing new to send: campaign %s was already complete.\n", c.ID)
+		if n := r.Failed + r.Unknown; n > 0 {
+			fmt.Fprintf(out, "%d %s failed or unknown in an earlier run: phone those patients (see %s).\n",
+				n, pluralWord(n, "message", "messages"), paths.Call)
+		}
 		return nil
 	}
 
@@ -410,9 +437,12 @@ func runCampaign(ctx context.Context, d *Deps, o *sendOptions, cfg *Config, spec
 	case res.Interrupted:
 		return &exitError{code: ExitInterrupted, err: errors.New("interrupted: pending deliveries remain"), hint: resume}
 	case res.Pending > 0:
-		return failErr(fmt.Errorf("%d deliveries could not be sent yet", res.Pending), resume)
+		return failErr(fmt.Errorf("%d %s could not be sent yet: the provider kept failing (see the reason column of %s)",
+			res.Pending, pluralWord(res.Pending, "message", "messages"), paths.CSV), resume)
 	case res.Failed+res.Unknown > 0:
-		return &exitError{code: ExitPartial, err: fmt.Errorf("%d deliveries failed or are unknown: phone those patients (see %s)", res.Failed+res.Unknown, paths.Call)}
+		n := res.Failed + res.Unknown
+		return &exitError{code: ExitPartial, err: fmt.Errorf("%d %s failed or %s unknown: phone those patients (see %s)",
+			n, pluralWord(n, "message", "messages"), pluralWord(n, "is", "are"), paths.Call)}
 	}
 	return nil
 }

@@ -88,9 +88,9 @@ func badCases() []badCase {
 			want: "read templates in "},
 
 		// Configs.
-		{name: "an unknown key", args: conf("unknown-key.yaml"), want: "unknown-key.yaml: line 2: field workres not found"},
+		{name: "an unknown key", args: conf("unknown-key.yaml"), want: "unknown-key.yaml: line 2: unknown key \"workres\" (did you mean workers?)"},
 		{name: "an unknown key under sim", args: conf("unknown-nested-key.yaml"),
-			want: "unknown-nested-key.yaml: line 2: field latancy not found (under sim:)"},
+			want: "unknown-nested-key.yaml: line 2: unknown key \"latancy\" under sim: (did you mean latency?)"},
 		{name: "a word where a number belongs", args: conf("wrong-type.yaml"), want: "wrong-type.yaml: line 1: "},
 		{name: "YAML indented with a tab", args: conf("bad-yaml-tab.yaml"),
 			want: "bad-yaml-tab.yaml: line 2: found a tab character that violates indentation"},
@@ -104,8 +104,8 @@ func badCases() []badCase {
 		{name: "twilio without credentials", args: conf("twilio-no-credentials.yaml"), want: "twilio: no account: set TWILIO_ACCOUNT_SID"},
 		{name: "twilio with a plain-http base URL to another host", args: conf("twilio-http-base-url.yaml"), env: twilioCreds,
 			want: `twilio.base_url "http://twilio-proxy.example.org" uses plain http, which is allowed only for loopback addresses`},
-		{name: "an unknown region", args: conf("bad-region.yaml"), want: `unknown region "ZZ": use a two-letter country code such as JP or US`},
-		{name: "an unknown language", args: conf("bad-lang.yaml"), want: `unknown language "fr": use ja or en`},
+		{name: "an unknown region", args: conf("bad-region.yaml"), want: `region "ZZ" is not a country code`},
+		{name: "an unknown language", args: conf("bad-lang.yaml"), want: `lang "fr": messages are written in ja or en`},
 		{name: "negative workers", args: conf("negative-workers.yaml"), want: "workers: -3 must be between 1 and 1000"},
 		{name: "a test group file that does not exist", args: append(conf("missing-test-group.yaml"), "--test"),
 			want: "test_group: missing-group.csv: no such file"},

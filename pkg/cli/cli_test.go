@@ -239,7 +239,7 @@ func TestConfigErrorsNameTheKeyOrFile(t *testing.T) {
 	tests := []struct {
 		name, file, want string
 	}{
-		{"an unknown key names the key and its line", "region: JP\nregoin: US\n", `line 2: field regoin not found`},
+		{"an unknown key names the key and its line", "region: JP\nregoin: US\n", `line 2: unknown key "regoin" (did you mean region?)`},
 		{"an unknown nested key says where", "sim:\n  latancy: 5ms\n", "latancy"},
 		{"invalid YAML names the file", "region: [\n", "config.yaml"},
 	}

@@ -9,15 +9,21 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/go-viper/mapstructure/v2"
+	"github.com/nyaruka/phonenumbers"
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/smscast/smscast/pkg/internal/editdist"
+	"github.com/smscast/smscast/pkg/message"
 )
 
 // Config is every setting smscast reads from its config file, SMSCAST_* variables and flags.
@@ -163,6 +169,15 @@ func loadConfig(d *Deps, cmd *cobra.Command, path string) (*Config, error) {
 	case cfg.CallAfter < 0:
 		return nil, usageErr("e.g. call_after: 2h", "call_after: %s must not be negative", cfg.CallAfter)
 	}
+	if phonenumbers.GetCountryCodeForRegion(strings.ToUpper(cfg.Region)) == 0 {
+		return nil, usageErr("set region (config, SMSCAST_REGION or --region) to a two-letter country code such as JP or US",
+			"region %q is not a country code", cfg.Region)
+	}
+	if lang := message.NormalizeLang(cfg.Lang); lang != "" {
+		cfg.Lang = lang
+	} else {
+		return nil, usageErr("set lang (config, SMSCAST_LANG or --lang) to ja or en", "lang %q: messages are written in ja or en", cfg.Lang)
+	}
 	cfg.rateSet = v.IsSet("rate")
 	for _, p := range []*string{&cfg.Journal, &cfg.ReportDir, &cfg.TemplatesDir, &cfg.OptoutFile, &cfg.Sim.Outbox} {
 		*p = expandHome(d, *p)
@@ -200,14 +215,85 @@ func checkConfigFile(path string, data []byte) error {
 			"config %s line %d: %s: secrets are never read from the config file", path, line, key)
 	}
 	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) { // an empty file is a valid config
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			lines := make([]string, len(te.Errors))
+			for i, e := range te.Errors {
+				lines[i] = explainYAML(data, e)
+			}
+			return usageErr("fix the file; `smscast help environment` lists every key",
+				"config %s: %s", path, strings.Join(lines, "; "))
+		}
 		msg := strings.TrimPrefix(err.Error(), "yaml: ")
-		msg = strings.ReplaceAll(msg, "unmarshal errors:\n  ", "")
-		msg = strings.ReplaceAll(msg, " in type cli.Config", "")
-		msg = strings.ReplaceAll(msg, " in type cli.SimConfig", " (under sim:)")
-		msg = strings.ReplaceAll(msg, " in type cli.TwilioConfig", " (under twilio:)")
-		return usageErr("see `smscast help environment` for the known keys", "config %s: %s", path, msg)
+		return usageErr("fix the file (YAML: key: value, two-space indents); `smscast help environment` lists every key",
+			"config %s: %s", path, msg)
 	}
 	return nil
+}
+
+var yamlTypeError = regexp.MustCompile("^line (\\d+): (?:cannot unmarshal !!\\w+ `(.*)` into (\\S+)|field (\\S+) not found in type (\\S+))$")
+
+// explainYAML turns one of yaml's type errors into a sentence naming the key, its line and what
+// the value must look like.
+func explainYAML(data []byte, e string) string {
+	m := yamlTypeError.FindStringSubmatch(e)
+	if m == nil {
+		return e
+	}
+	line, _ := strconv.Atoi(m[1])
+	if m[4] != "" {
+		best, bestD := "", 3
+		for _, k := range append(configKeys(reflect.TypeFor[Config](), ""), "prices") {
+			k = k[strings.LastIndex(k, ".")+1:]
+			if d := editdist.Distance(m[4], k); d < bestD {
+				best, bestD = k, d
+			}
+		}
+		under := map[string]string{"cli.SimConfig": " under sim:", "cli.TwilioConfig": " under twilio:"}[m[5]]
+		if best != "" {
+			return fmt.Sprintf("line %d: unknown key %q%s (did you mean %s?)", line, m[4], under, best)
+		}
+		return fmt.Sprintf("line %d: unknown key %q%s", line, m[4], under)
+	}
+	key := keyAtLine(data, line)
+	want := map[string]string{
+		"int":           "a whole number, e.g. 4",
+		"int64":         "a whole number",
+		"float64":       "a number, e.g. 10 or 0.5",
+		"bool":          "true or false",
+		"string":        "text",
+		"time.Duration": "a duration such as 50ms, 15s or 2h",
+		"[]string":      "a list, e.g. [\"+8190*0000\"]",
+	}[m[3]]
+	if want == "" {
+		want = "a different kind of value"
+	}
+	return fmt.Sprintf("line %d: %s: %q is not %s", line, key, m[2], want)
+}
+
+// keyAtLine is the key of the mapping entry written on line, or "" when there is none.
+func keyAtLine(data []byte, line int) string {
+	var root yaml.Node
+	if yaml.Unmarshal(data, &root) != nil {
+		return ""
+	}
+	var find func(n *yaml.Node) string
+	find = func(n *yaml.Node) string {
+		if n.Kind == yaml.MappingNode {
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Line == line {
+					return n.Content[i].Value
+				}
+			}
+		}
+		for _, c := range n.Content {
+			if k := find(c); k != "" {
+				return k
+			}
+		}
+		return ""
+	}
+	return find(&root)
 }
 
 // secretKey finds a key that looks like a secret (a token, a password) anywhere in the file. Such a

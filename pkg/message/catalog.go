@@ -259,12 +259,24 @@ func (x *Text) parseError(err error) error {
 	if rest, ok := strings.CutPrefix(msg, prefix); ok {
 		if n, tail, ok := strings.Cut(rest, ":"); ok {
 			if line, err := strconv.Atoi(n); err == nil {
-				return &FileError{Path: x.Path, Line: line + x.BodyLine - 1, Msg: strings.TrimSpace(tail)}
+				return &FileError{Path: x.Path, Line: line + x.BodyLine - 1, Msg: explainParse(strings.TrimSpace(tail))}
 			}
 		}
 		return &FileError{Path: x.Path, Msg: strings.TrimSpace(rest)}
 	}
 	return &FileError{Path: x.Path, Msg: msg}
+}
+
+// explainParse adds what to do to text/template's terser parse errors. A "bad character" inside
+// an action almost always means its closing }} is missing: the lexer read on into the text.
+func explainParse(msg string) string {
+	switch {
+	case strings.HasPrefix(msg, "bad character"), strings.Contains(msg, "unclosed action"):
+		return msg + ": a {{ … }} is not closed: write }} after the field name, e.g. {{.Today}}"
+	case strings.Contains(msg, "unexpected EOF"):
+		return msg + ": a {{if}}, {{with}} or {{range}} has no {{end}}"
+	}
+	return msg
 }
 
 // lineOf maps a body line (from the parse tree's "name:line:col") to the file's line.

@@ -236,3 +236,20 @@ func FuzzParseText(f *testing.F) {
 		_, _ = tm.Sample("ja", Env{Now: testNow})
 	})
 }
+
+func TestParseErrorsSayWhatToDo(t *testing.T) {
+	tests := []struct {
+		name, body, want string
+	}{
+		{"an action without its closing braces", "本日{{.Today。ご自宅で", "outage.ja.tmpl:4: bad character U+3002 '。': a {{ … }} is not closed"},
+		{"an if without end", "{{if .Clinic}}【{{.Clinic}}】", "has no {{end}}"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseText("outage.ja.tmpl", "ja", []byte("# description: x\n# class: emergency\n---\n"+tt.body+"\n"))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}

@@ -30,8 +30,8 @@ type provider struct {
 	// findFlaky fails this many Find calls with errLookupOff before answering.
 	findFlaky int
 	finds     int
-	status  map[string]sms.Receipt // Status answers by id
-	onSend  func(ctx context.Context, m sms.Message)
+	status    map[string]sms.Receipt // Status answers by id
+	onSend    func(ctx context.Context, m sms.Message)
 }
 
 func newProvider(now func() time.Time, outcome func(m sms.Message, n int) (bool, error)) *provider {

@@ -14,11 +14,9 @@ type checkOptions struct {
 	g   *globalOptions
 	cmd *cobra.Command
 
-	File        string
-	JSON        bool
-	PhoneColumn string
-	NameColumn  string
-	Encoding    string
+	listFlags
+	File string
+	JSON bool
 }
 
 func newCmdCheck(d *Deps, g *globalOptions) *cobra.Command {
@@ -40,9 +38,7 @@ It exits 0 when the whole file was read and at least one row can receive SMS.`,
 	}
 	f := cmd.Flags()
 	f.BoolVar(&o.JSON, "json", false, "print the result as JSON")
-	f.StringVar(&o.PhoneColumn, "phone-column", "", "header of the phone column (default: found by name)")
-	f.StringVar(&o.NameColumn, "name-column", "", "header of the name column (default: found by name)")
-	f.StringVar(&o.Encoding, "encoding", "", "list encoding: utf-8 or cp932 (default: detected)")
+	o.listFlags.register(f)
 	f.String("region", "", "default country for numbers without a country code (default JP)")
 	f.String("journal", "", "journal file, for the numbers providers reported as opted out")
 	return cmd
@@ -65,13 +61,7 @@ func checkRun(ctx context.Context, d *Deps, o *checkOptions) error {
 	if err != nil {
 		return err
 	}
-	rep, err := roster.Check(o.File, roster.Options{
-		PhoneColumn: o.PhoneColumn,
-		NameColumn:  o.NameColumn,
-		Region:      cfg.Region,
-		Encoding:    o.Encoding,
-		OptOut:      func(e164 string) bool { return optOut[e164] },
-	})
+	rep, err := roster.Check(o.File, o.options(cfg, optOut))
 	if err != nil {
 		return asUsage(err, "fix the list and check it again")
 	}

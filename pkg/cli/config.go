@@ -365,43 +365,31 @@ func expandHome(d *Deps, p string) string {
 	return filepath.Join(home, strings.TrimPrefix(p, "~"))
 }
 
-// configDir is the user's config directory, from d's environment (os.UserConfigDir reads the real
-// process environment, which tests must not depend on).
-func configDir(d *Deps) string {
-	switch runtime.GOOS {
-	case "windows":
-		return d.getenv("APPDATA")
-	case "darwin":
-		if h := d.getenv("HOME"); h != "" {
-			return filepath.Join(h, "Library", "Application Support")
-		}
-		return ""
-	}
-	if x := d.getenv("XDG_CONFIG_HOME"); x != "" {
-		return x
-	}
-	if h := d.getenv("HOME"); h != "" {
-		return filepath.Join(h, ".config")
-	}
-	return ""
-}
+// configDir is the user's config directory ($XDG_CONFIG_HOME or the OS equivalent).
+func configDir(d *Deps) string { return userDir(d, "XDG_CONFIG_HOME", ".config", "APPDATA") }
 
 // dataDir is the user's data directory ($XDG_DATA_HOME or the OS equivalent).
 func dataDir(d *Deps) string {
+	return userDir(d, "XDG_DATA_HOME", filepath.Join(".local", "share"), "LOCALAPPDATA")
+}
+
+// userDir finds a per-user directory from d's environment: os.UserConfigDir reads the real
+// process environment, which tests must not depend on.
+func userDir(d *Deps, xdgVar, underHome, windowsVar string) string {
 	switch runtime.GOOS {
 	case "windows":
-		return d.getenv("LOCALAPPDATA")
+		return d.getenv(windowsVar)
 	case "darwin":
 		if h := d.getenv("HOME"); h != "" {
 			return filepath.Join(h, "Library", "Application Support")
 		}
 		return ""
 	}
-	if x := d.getenv("XDG_DATA_HOME"); x != "" {
+	if x := d.getenv(xdgVar); x != "" {
 		return x
 	}
 	if h := d.getenv("HOME"); h != "" {
-		return filepath.Join(h, ".local", "share")
+		return filepath.Join(h, underHome)
 	}
 	return ""
 }

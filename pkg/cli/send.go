@@ -27,18 +27,16 @@ type sendOptions struct {
 	g   *globalOptions
 	cmd *cobra.Command
 
-	Template      string
-	Body          string
-	BodyFile      string
-	To            string
-	Vars          []string
-	DryRun        bool
-	Yes           bool
-	JSON          bool
-	Campaign      string
-	PhoneColumn   string
-	NameColumn    string
-	Encoding      string
+	Template string
+	Body     string
+	BodyFile string
+	To       string
+	Vars     []string
+	DryRun   bool
+	Yes      bool
+	JSON     bool
+	Campaign string
+	listFlags
 	ResendUnknown bool
 	SmartEncoding bool
 	CallList      string
@@ -89,9 +87,7 @@ accepted is sent again.`,
 	f.BoolVarP(&o.Yes, "yes", "y", false, "send without asking (required without a terminal)")
 	f.BoolVar(&o.JSON, "json", false, "print the result as JSON on stdout")
 	f.StringVar(&o.Campaign, "campaign", "", "campaign `ID`: the same ID resumes an interrupted run (default: template and time)")
-	f.StringVar(&o.PhoneColumn, "phone-column", "", "header of the phone column (default: found by name)")
-	f.StringVar(&o.NameColumn, "name-column", "", "header of the name column (default: found by name)")
-	f.StringVar(&o.Encoding, "encoding", "", "list encoding: utf-8 or cp932 (default: detected)")
+	o.listFlags.register(f)
 	f.BoolVar(&o.ResendUnknown, "resend-unknown", false, "send again deliveries whose outcome is unknown")
 	f.StringArrayVar(&o.Where, "where", nil, "send only to rows matching `COLUMN=VALUE` (e.g. 透析曜日=月,水,金 or 採血日=tomorrow; repeatable)")
 	f.StringVar(&o.Rows, "rows", "", "send only to these rows, as Excel numbers them (e.g. 3,7,10-12)")
@@ -225,13 +221,7 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 	if err != nil {
 		return err
 	}
-	list, err := roster.Load(o.To, roster.Options{
-		PhoneColumn: o.PhoneColumn,
-		NameColumn:  o.NameColumn,
-		Region:      cfg.Region,
-		Encoding:    o.Encoding,
-		OptOut:      func(e164 string) bool { return optOut[e164] },
-	})
+	list, err := roster.Load(o.To, o.options(cfg, optOut))
 	if err != nil {
 		return asUsage(err, "fix the list and run the command again: nothing was sent")
 	}

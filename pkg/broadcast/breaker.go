@@ -44,8 +44,15 @@ func (b *breaker) notify() {
 }
 
 // wait returns when a request may go out. probe says this request is the one probe after a
-// pause; its outcome must be reported with success, failure or abandon.
-func (b *breaker) wait(ctx context.Context) (probe bool, err error) {
+// pause; its outcome must be reported with success, failure or abandon. blocking, if not nil,
+// is called before wait first blocks.
+func (b *breaker) wait(ctx context.Context, blocking func()) (probe bool, err error) {
+	block := func() {
+		if blocking != nil {
+			blocking()
+			blocking = nil
+		}
+	}
 	for {
 		if err := ctx.Err(); err != nil {
 			return false, err
@@ -64,6 +71,7 @@ func (b *breaker) wait(ctx context.Context) (probe bool, err error) {
 		}
 		if d := b.openUntil.Sub(b.cfg.Now()); d > 0 {
 			b.mu.Unlock()
+			block()
 			if err := b.cfg.Sleep(ctx, d); err != nil {
 				return false, err
 			}
@@ -76,6 +84,7 @@ func (b *breaker) wait(ctx context.Context) (probe bool, err error) {
 		}
 		ch := b.changed
 		b.mu.Unlock()
+		block()
 		select {
 		case <-ch:
 		case <-ctx.Done():

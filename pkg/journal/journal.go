@@ -707,6 +707,20 @@ func (j *Journal) MarkSending(ctx context.Context, id int64, at time.Time) error
 	return j.submit(ctx, &op{kind: opSending, id: id, at: fmtTime(at)})
 }
 
+// MarkSendingBatch records, in one write, that a request for each of ids may leave from now on:
+// as MarkSending for each, durable when it returns. A delivery that does not exist fails the
+// call (naming it) but not the others.
+//
+// It lets a sender claim deliveries ahead of their requests with one commit for many. A
+// delivery claimed and then not sent must be recorded pending again; if the process dies first,
+// it is left sending, like one whose request did leave.
+func (j *Journal) MarkSendingBatch(ctx context.Context, ids []int64, at time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return j.submit(ctx, &op{kind: opSending, ids: ids, at: fmtTime(at)})
+}
+
 // Record records a state change. It is durable when it returns.
 func (j *Journal) Record(ctx context.Context, id int64, u Update) error {
 	if err := validUpdate(u); err != nil {

@@ -38,10 +38,13 @@ const maxBatch = 1024
 // asyncLinger is how long the writer holds asynchronous writes (RecordAsync) that nobody waits
 // for, gathering more, before committing them on their own. Most then ride with the next write
 // someone waits for (a claim, a MarkSending, a Flush) instead of costing a commit and an fsync
-// each few: measured with BenchmarkEngineTwilioVsBareHTTP, ... . A crash within the linger loses
-// at most these writes, as it could lose any asynchronous write: the delivery keeps its earlier
-// state (sending, which the next run reconciles).
-const asyncLinger = 5 * time.Millisecond
+// of their own every few messages. 15 ms spans the engine's claims at full speed (128 messages
+// at ~9,000 a second). Measured with BenchmarkEngineTwilioVsBareHTTP: 4 messages per fsync
+// without it (with claims ahead: 6), 110 with it.
+//
+// A crash loses at most these writes, as it could lose any asynchronous write: each delivery
+// keeps its earlier state (sending, which the next run reconciles).
+const asyncLinger = 15 * time.Millisecond
 
 // enqueue hands o to the writer. It fails only when the journal is closed or ctx ends first.
 func (j *Journal) enqueue(ctx context.Context, o *op) error {

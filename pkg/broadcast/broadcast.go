@@ -172,10 +172,14 @@ func StateOf(s sms.Status) (state journal.State, ok bool) {
 // Run sends every pending delivery of campaign through s, then returns the campaign's counts.
 //
 // It takes the campaign's lock for the run (re-entrant: the caller may hold it already).
-// Deliveries found in state sending were interrupted mid-request by an earlier run; they are
-// reconciled through s's sms.Finder before any resend, and without one become unknown. Cancelling
-// ctx stops taking new work: requests in flight finish and their outcome is recorded, the rest
-// stays pending, and Result.Interrupted is set. A fatal provider error (*sms.Error with Fatal)
+// Deliveries found in state sending were interrupted by an earlier run, mid-request or claimed
+// ahead of it; they are reconciled through s's sms.Finder before any resend, and without one
+// become unknown. With a Finder and no rate limit, deliveries are marked sending in batches of
+// 4·Workers ahead of their requests (see queue), so a crash leaves fewer than 6·Workers of them
+// in sending besides the requests in flight; otherwise each is marked right before its request.
+// Cancelling ctx stops taking new work: requests in flight finish and their outcome is recorded,
+// the rest stays pending (claimed deliveries are recorded pending again), and
+// Result.Interrupted is set. A fatal provider error (*sms.Error with Fatal)
 // stops the run at once and is returned; an outage longer than cfg.OutageLimit returns
 // *OutageError.
 func Run(ctx context.Context, j *journal.Journal, campaign string, s sms.Sender, cfg Config) (Result, error) {

@@ -176,3 +176,41 @@ func TestStatusWithTwilioRecordsReceiptsAndCallsTheUndelivered(t *testing.T) {
 		t.Errorf("call list has %d rows, want 3 (undelivered, landline, empty)\n%s", len(calls), callCSV)
 	}
 }
+
+// A sender Twilio refuses fails every message alike: the run stops at the first, nobody is marked
+// failed, and after twilio.from is fixed the same command sends to everyone once.
+func TestABadSenderStopsTheRunAndTheFixedCommandResumes(t *testing.T) {
+	srv := twiliotest.NewServer(twiliotest.WithFaults(twiliotest.Faults{
+		Reject: []twiliotest.Rule{{From: "SAKURA", Code: 21606}},
+	}))
+	t.Cleanup(srv.Close)
+	e := newTestEnv(t)
+	e.env["SMSCAST_PROVIDER"] = "twilio"
+	e.env["SMSCAST_TWILIO_BASE_URL"] = srv.URL
+	e.env["TWILIO_ACCOUNT_SID"] = srv.AccountSID
+	e.env["TWILIO_AUTH_TOKEN"] = srv.AuthToken
+	e.env["SMSCAST_TWILIO_FROM"] = "SAKURA"
+	args := []string{"send", "outage", "--to", fixture, "--yes", "--json", "--campaign", "bad-sender", "--report-dir", e.dir}
+
+	r := e.run(args...)
+	if r.code != ExitError || !strings.Contains(r.stderr, "the sender in twilio.from cannot send SMS") ||
+		!strings.Contains(r.stderr, "--campaign bad-sender") {
+		t.Fatalf("exit %d, want 1 with the reason and the resume command\n%s", r.code, r.stderr)
+	}
+	var res sendResult
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Failed != 0 || res.Pending != 3 {
+		t.Errorf("after a bad sender: %+v, want nobody failed and all 3 pending", res)
+	}
+
+	e.env["SMSCAST_TWILIO_FROM"] = "CLINIC"
+	r = e.run(args...)
+	if r.code != ExitOK {
+		t.Fatalf("resume: exit %d\n%s", r.code, r.stderr)
+	}
+	if got := srv.Counts(); len(got) != 3 {
+		t.Errorf("messages per number = %v, want one to each of 3 numbers", got)
+	}
+}

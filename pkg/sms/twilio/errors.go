@@ -38,9 +38,11 @@ var errorClasses = []ErrorClass{
 	{21612, Permanent, "the number cannot receive SMS from this sender"},
 	{21610, OptedOut, "the patient opted out of SMS from this sender (replied STOP)"},
 	{21408, Permanent, "sending SMS to this country is not enabled: allow it in the Twilio console under Messaging > Settings > Geo permissions"},
-	{21606, Permanent, "the sender in twilio.from cannot send SMS (Japanese numbers cannot be Twilio SMS senders: use an alphanumeric sender ID or a messaging service)"},
-	{21603, Permanent, "no sender: set twilio.from or twilio.messaging_service_sid"},
-	{21212, Permanent, "invalid sender in twilio.from: use an E.164 number, an alphanumeric sender ID or a messaging service"},
+	// A bad sender fails every message of the run alike: stopping at once leaves the patients
+	// pending for a resume once twilio.from is fixed, instead of marking the whole list failed.
+	{21606, Fatal, "the sender in twilio.from cannot send SMS (Japanese numbers cannot be Twilio SMS senders: use an alphanumeric sender ID or a messaging service)"},
+	{21603, Fatal, "no sender: set twilio.from or twilio.messaging_service_sid"},
+	{21212, Fatal, "invalid sender in twilio.from: use an E.164 number, an alphanumeric sender ID or a messaging service"},
 	{21602, Permanent, "the message body is empty"},
 	{21604, Permanent, "no recipient number"},
 	{21617, Permanent, "the message is longer than Twilio's 1,600 characters"},

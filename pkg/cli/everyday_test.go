@@ -218,6 +218,17 @@ func TestCallListHoldsExactlyTheUnreachableRows(t *testing.T) {
 	if !strings.Contains(data, "高橋 茂,03-1234-5604") {
 		t.Errorf("the call list must show the phone as written in the list:\n%s", data)
 	}
+	printed := e.run("report", "calls", "--format", "call", "--out", "-")
+	if printed.code != ExitOK || printed.stdout != data {
+		t.Errorf("report --format call --out - must print the call list (exit %d):\n%s", printed.code, printed.stdout)
+	}
+	js := e.run("report", "calls", "--format", "json", "--out", filepath.Join(e.dir, "calls-only.json"))
+	if js.code != ExitOK || !strings.Contains(readFile(t, filepath.Join(e.dir, "calls-only.json")), `"campaign": "calls"`) {
+		t.Errorf("report --format json --out FILE: exit %d", js.code)
+	}
+	if bad := e.run("report", "calls", "--format", "xml", "--out", "-"); bad.code != ExitUsage {
+		t.Errorf("an unknown --format must be a usage error, got exit %d", bad.code)
+	}
 	again := e.run("report", "calls", "--report-dir", filepath.Join(e.dir, "again"))
 	if again.code != ExitOK || readFile(t, filepath.Join(e.dir, "again", "calls-call.csv")) != data {
 		t.Errorf("report must regenerate the same call list (exit %d)", again.code)

@@ -16,6 +16,8 @@ type reportOptions struct {
 	cmd      *cobra.Command
 	Campaign string
 	CallList string
+	Format   string
+	Out      string
 }
 
 func newCmdReport(d *Deps, g *globalOptions) *cobra.Command {
@@ -23,7 +25,10 @@ func newCmdReport(d *Deps, g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "report <campaign>",
 		Short: "Write a campaign's delivery report and call list again from the journal",
-		Args:  cobra.ExactArgs(1),
+		Long: `Report writes <campaign>.csv, <campaign>.json and <campaign>-call.csv into --report-dir again
+from the journal. With --out FILE it writes only the --format chosen (csv, json, or call for the
+call list) to FILE; --out - prints it.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			o.cmd, o.Campaign = c, args[0]
 			return reportRun(c.Context(), d, o)
@@ -33,15 +38,32 @@ func newCmdReport(d *Deps, g *globalOptions) *cobra.Command {
 	f.String("report-dir", "", "directory for the report (default .)")
 	f.String("journal", "", "journal file (default $XDG_DATA_HOME/smscast/journal.db)")
 	f.StringVar(&o.CallList, "call-list", "", "also write the call list to this file")
+	f.StringVar(&o.Format, "format", "csv", "with --out: csv, json, or call (the call list)")
+	f.StringVar(&o.Out, "out", "", "write only --format to this `FILE` (- for standard output)")
 	return cmd
 }
 
 func reportRun(ctx context.Context, d *Deps, o *reportOptions) error {
+	switch o.Format {
+	case "csv", "json", "call":
+	default:
+		return usageErr("use --format csv, json or call", "--format %q: unknown report format", o.Format)
+	}
 	cfg, j, c, err := openCampaign(ctx, d, o.cmd, o.g, o.Campaign)
 	if err != nil {
 		return err
 	}
 	defer j.Close()
+	if o.Out != "" {
+		ds, err := j.Deliveries(ctx, c.ID)
+		if err != nil {
+			return failErr(err, "")
+		}
+		if err := report.WriteFormat(d.Stdout, o.Out, o.Format, c, ds, report.Options{}); err != nil {
+			return failErr(err, "")
+		}
+		return nil
+	}
 	paths, _, err := writeReports(ctx, j, c, cfg.ReportDir, o.CallList, report.Options{})
 	if err != nil {
 		return err

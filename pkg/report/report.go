@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -175,14 +176,51 @@ func Write(dir string, c journal.Campaign, ds []journal.Delivery, opt Options) (
 	return p, nil
 }
 
+// WriteFormat writes one report to path: "csv" (the delivery report), "json", or "call" (the
+// call list). A path of "-" writes to w instead, e.g. standard output.
+func WriteFormat(w io.Writer, path, format string, c journal.Campaign, ds []journal.Delivery, opt Options) error {
+	var data []byte
+	switch format {
+	case "csv":
+		b, err := csvBytes(neutralizeRows(Rows(ds)))
+		if err != nil {
+			return err
+		}
+		data = b
+	case "call":
+		b, err := csvBytes(neutralizeCalls(CallList(ds, opt)))
+		if err != nil {
+			return err
+		}
+		data = b
+	case "json":
+		b, err := json.MarshalIndent(newJSONReport(c, ds, Rows(ds)), "", "  ")
+		if err != nil {
+			return err
+		}
+		data = append(b, '\n')
+	default:
+		return fmt.Errorf("unknown report format %q: use csv, json or call", format)
+	}
+	if path == "-" {
+		_, err := w.Write(data)
+		return err
+	}
+	return WriteFile(path, data)
+}
+
 // WriteCallList writes the call list as CSV that Japanese Excel opens.
 func WriteCallList(path string, rows []CallRow) error {
-	for i := range rows {
-		rows[i].Name = Neutralize(rows[i].Name)
-		rows[i].Phone = Neutralize(rows[i].Phone)
-		rows[i].Reason = Neutralize(rows[i].Reason)
+	return writeCSV(path, neutralizeCalls(rows))
+}
+
+func neutralizeCalls(rows []CallRow) []CallRow {
+	out := make([]CallRow, len(rows))
+	for i, r := range rows {
+		r.Name, r.Phone, r.Reason = Neutralize(r.Name), Neutralize(r.Phone), Neutralize(r.Reason)
+		out[i] = r
 	}
-	return writeCSV(path, rows)
+	return out
 }
 
 type jsonReport struct {
@@ -213,12 +251,20 @@ func newJSONReport(c journal.Campaign, ds []journal.Delivery, rows []Row) jsonRe
 // writeCSV writes v (a slice of csv-tagged structs) as UTF-8 CSV with a BOM, so that Japanese
 // Excel opens it as UTF-8 instead of guessing CP932.
 func writeCSV(path string, v any) error {
+	data, err := csvBytes(v)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return WriteFile(path, data)
+}
+
+func csvBytes(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.WriteString("\ufeff")
 	if err := gocsv.Marshal(v, &buf); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return nil, err
 	}
-	return WriteFile(path, buf.Bytes())
+	return buf.Bytes(), nil
 }
 
 // WriteFile replaces path atomically with data, readable only by its owner. A missing directory is

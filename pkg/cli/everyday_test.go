@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -63,7 +64,7 @@ func TestWhereSelectsRowsByEveryDateForm(t *testing.T) {
 				return
 			}
 			send, notSent := dryRows(t, e, "bloodwork", "--to", reminders, "--var", "date=tomorrow", "--where", tt.where)
-			if !equalInts(send, tt.send) || !equalInts(notSent, tt.notSent) {
+			if !slices.Equal(send, tt.send) || !slices.Equal(notSent, tt.notSent) {
 				t.Errorf("send %v not sent %v; want %v and %v", send, notSent, tt.send, tt.notSent)
 			}
 		})
@@ -72,10 +73,10 @@ func TestWhereSelectsRowsByEveryDateForm(t *testing.T) {
 
 func TestRowsAndLimitSelectSmallTrials(t *testing.T) {
 	e := newTestEnv(t)
-	if send, _ := dryRows(t, e, "outage", "--to", reminders, "--rows", "3,6-7"); !equalInts(send, []int{3, 6, 7}) {
+	if send, _ := dryRows(t, e, "outage", "--to", reminders, "--rows", "3,6-7"); !slices.Equal(send, []int{3, 6, 7}) {
 		t.Errorf("--rows 3,6-7 sends to %v", send)
 	}
-	if send, _ := dryRows(t, e, "outage", "--to", reminders, "--limit", "2"); !equalInts(send, []int{2, 3}) {
+	if send, _ := dryRows(t, e, "outage", "--to", reminders, "--limit", "2"); !slices.Equal(send, []int{2, 3}) {
 		t.Errorf("--limit 2 sends to %v", send)
 	}
 }
@@ -247,16 +248,4 @@ func readFile(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(data)
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

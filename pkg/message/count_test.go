@@ -182,7 +182,7 @@ func TestCountAtBoundaries(t *testing.T) {
 				for _, p := range parts {
 					units = append(units, unitsOf(p, tt.enc))
 				}
-				if !equalInts(units, tt.parts) {
+				if !slices.Equal(units, tt.parts) {
 					t.Fatalf("parts hold %v units, want %v", units, tt.parts)
 				}
 			}
@@ -202,18 +202,6 @@ func unitsOf(s, enc string) int {
 		}
 	}
 	return n
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestUCS2CharsNamesOnlyWhatForcesUCS2IntoGSM7Text(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -37,7 +38,7 @@ func TestRowsGiveOnePatientPerRowInListOrder(t *testing.T) {
 	for _, r := range rows {
 		got = append(got, r.Row)
 	}
-	if want := []int{2, 3, 4, 5, 6, 7}; !equal(got, want) {
+	if want := []int{2, 3, 4, 5, 6, 7}; !slices.Equal(got, want) {
 		t.Fatalf("rows %v, want %v", got, want)
 	}
 	if rows[2].SentWith != "rows 5" || rows[3].SentWith != "rows 4" || rows[2].MessageID != "SM2" {
@@ -54,7 +55,7 @@ func TestCallListHoldsExactlyThePatientsNotReached(t *testing.T) {
 			t.Errorf("row %d has no reason", r.Row)
 		}
 	}
-	if want := []int{3, 6, 7}; !equal(got, want) {
+	if want := []int{3, 6, 7}; !slices.Equal(got, want) {
 		t.Fatalf("call list rows %v, want %v", got, want)
 	}
 }
@@ -124,16 +125,4 @@ func TestNeutralize(t *testing.T) {
 			t.Errorf("Neutralize(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
-}
-
-func equal(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -33,11 +33,7 @@ func TestStatusWithTwilioRecordsReceiptsAndCallsTheUndelivered(t *testing.T) {
 	t.Cleanup(srv.Close)
 
 	e := newTestEnv(t)
-	e.env["SMSCAST_PROVIDER"] = "twilio"
-	e.env["SMSCAST_TWILIO_FROM"] = "+15005550006"
-	e.env["SMSCAST_TWILIO_BASE_URL"] = srv.URL
-	e.env["TWILIO_ACCOUNT_SID"] = srv.AccountSID
-	e.env["TWILIO_AUTH_TOKEN"] = srv.AuthToken
+	useFakeTwilio(e, srv)
 	reports := filepath.Join(e.dir, "reports")
 
 	sent := e.run("send", "outage", "--to", fixture, "--yes", "--json", "--campaign", "outage-1", "--report-dir", reports)
@@ -185,10 +181,7 @@ func TestABadSenderStopsTheRunAndTheFixedCommandResumes(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	e := newTestEnv(t)
-	e.env["SMSCAST_PROVIDER"] = "twilio"
-	e.env["SMSCAST_TWILIO_BASE_URL"] = srv.URL
-	e.env["TWILIO_ACCOUNT_SID"] = srv.AccountSID
-	e.env["TWILIO_AUTH_TOKEN"] = srv.AuthToken
+	useFakeTwilio(e, srv)
 	e.env["SMSCAST_TWILIO_FROM"] = "SAKURA"
 	args := []string{"send", "outage", "--to", fixture, "--yes", "--json", "--campaign", "bad-sender", "--report-dir", e.dir}
 
@@ -213,4 +206,14 @@ func TestABadSenderStopsTheRunAndTheFixedCommandResumes(t *testing.T) {
 	if got := srv.Counts(); len(got) != 3 {
 		t.Errorf("messages per number = %v, want one to each of 3 numbers", got)
 	}
+}
+
+// useFakeTwilio configures a test environment, through the environment only, to send with the
+// twilio provider to srv with srv's credentials.
+func useFakeTwilio(e *testEnv, srv *twiliotest.Server) {
+	e.env["SMSCAST_PROVIDER"] = "twilio"
+	e.env["SMSCAST_TWILIO_FROM"] = "+15005550006"
+	e.env["SMSCAST_TWILIO_BASE_URL"] = srv.URL
+	e.env["TWILIO_ACCOUNT_SID"] = srv.AccountSID
+	e.env["TWILIO_AUTH_TOKEN"] = srv.AuthToken
 }

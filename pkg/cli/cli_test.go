@@ -99,6 +99,7 @@ func TestUsageErrorsExitTwoAndSendNothing(t *testing.T) {
 		{"no list", []string{"send", "outage", "--yes"}, "--to"},
 		{"a missing list file", []string{"send", "outage", "--to", "nope.csv", "--yes"}, "nope.csv"},
 		{"no terminal and no --yes", []string{"send", "outage", "--to", fixture}, "refusing to send without --yes"},
+		{"a --var written with a space", []string{"send", "reschedule", "--to", fixture, "--var", "new_time", "13:00", "--yes"}, `unexpected argument "13:00"`},
 		{"an unknown flag", []string{"send", "outage", "--to", fixture, "--bogus"}, "bogus"},
 		{"an unknown command", []string{"sned"}, "unknown command"},
 	}

@@ -66,7 +66,14 @@ accepted is sent again.`,
 		Example: `  smscast send outage --to patients.csv
   smscast send reschedule --to patients.csv --var old_time=9:00 --var new_time=13:00
   smscast send outage --to patients.csv --dry-run --json`,
-		Args: cobra.MaximumNArgs(1),
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				// Usually a --var written with a space instead of "=", or a value with spaces.
+				return usageErr(`write --var KEY=VALUE with "=", and quote a value with spaces: --var when="13:00 (午後)"`,
+					"unexpected argument %q: send takes one template name (%q)", args[1], args[0])
+			}
+			return nil
+		},
 		RunE: func(c *cobra.Command, args []string) error {
 			o.cmd = c
 			if len(args) == 1 {

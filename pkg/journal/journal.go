@@ -3,7 +3,9 @@ package journal
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -69,6 +71,9 @@ type Campaign struct {
 	Test      bool
 	CreatedAt time.Time
 	Meta      map[string]string // free-form run facts (lang, class, …), stored as JSON
+	// Fingerprint is the campaign's identity: a hash of its message (template or body, language,
+	// variables, test flag). Runs of the same message find the campaign by it, whatever its ID.
+	Fingerprint string
 }
 
 // Patient is one row of the list that a delivery covers.
@@ -95,6 +100,19 @@ type Delivery struct {
 	Attempts   int
 	SendingAt  time.Time // when the latest attempt was recorded as sending
 	UpdatedAt  time.Time
+	// Checksum is Checksum(To, Body), set when the delivery is planned; empty in journals from
+	// before schema 2.
+	Checksum string
+}
+
+// Checksum is the fingerprint of what a delivery sends: its number and its exact text. Two
+// deliveries with the same checksum text the same person the same words.
+func Checksum(to, body string) string {
+	h := sha256.New()
+	h.Write([]byte(to))
+	h.Write([]byte{0})
+	h.Write([]byte(body))
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 // Update is a state change recorded for a delivery.
@@ -405,13 +423,13 @@ func (j *Journal) CreateCampaign(ctx context.Context, c Campaign, plan []Deliver
 		}
 		created := fmtTime(c.CreatedAt)
 		if _, err := tx.ExecContext(ctx,
-			`INSERT INTO campaigns (id, template, list, provider, test, created_at, meta) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			c.ID, c.Template, c.List, c.Provider, c.Test, created, string(meta)); err != nil {
+			`INSERT INTO campaigns (id, template, list, provider, test, created_at, meta, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			c.ID, c.Template, c.List, c.Provider, c.Test, created, string(meta), c.Fingerprint); err != nil {
 			return err
 		}
 		st, err := tx.PrepareContext(ctx, `INSERT INTO deliveries
-			(campaign, seq, patients, "to", body, segments, state, reason, error_code, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+			(campaign, seq, patients, "to", body, segments, state, reason, error_code, updated_at, checksum)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return err
 		}
@@ -426,8 +444,11 @@ func (j *Journal) CreateCampaign(ctx context.Context, c Campaign, plan []Deliver
 			if err != nil {
 				return err
 			}
+			if d.Checksum == "" {
+				d.Checksum = Checksum(d.To, d.Body)
+			}
 			res, err := st.ExecContext(ctx, c.ID, i, string(pj), d.To, d.Body, d.Segments,
-				string(d.State), d.Reason, d.ErrorCode, created)
+				string(d.State), d.Reason, d.ErrorCode, created, d.Checksum)
 			if err == nil {
 				ids[i], err = res.LastInsertId()
 			}
@@ -459,12 +480,12 @@ func (j *Journal) CreateCampaign(ctx context.Context, c Campaign, plan []Deliver
 	return nil
 }
 
-const campaignCols = `id, template, list, provider, test, created_at, meta`
+const campaignCols = `id, template, list, provider, test, created_at, meta, fingerprint`
 
 func scanCampaign(row interface{ Scan(...any) error }) (Campaign, error) {
 	var c Campaign
 	var created, meta string
-	if err := row.Scan(&c.ID, &c.Template, &c.List, &c.Provider, &c.Test, &created, &meta); err != nil {
+	if err := row.Scan(&c.ID, &c.Template, &c.List, &c.Provider, &c.Test, &created, &meta, &c.Fingerprint); err != nil {
 		return c, err
 	}
 	var err error
@@ -532,7 +553,7 @@ func (j *Journal) exists(ctx context.Context, campaign string) error {
 }
 
 const deliveryCols = `id, campaign, seq, patients, "to", body, segments, state, reason, error_code,
-	provider_id, attempts, COALESCE(sending_at, ''), updated_at`
+	provider_id, attempts, COALESCE(sending_at, ''), updated_at, checksum`
 
 func (j *Journal) queryDeliveries(ctx context.Context, query string, args ...any) ([]Delivery, error) {
 	rows, err := j.rdb.QueryContext(ctx, query, args...)
@@ -545,7 +566,7 @@ func (j *Journal) queryDeliveries(ctx context.Context, query string, args ...any
 		var d Delivery
 		var patients, state, sendingAt, updatedAt string
 		if err := rows.Scan(&d.ID, &d.Campaign, &d.Seq, &patients, &d.To, &d.Body, &d.Segments, &state,
-			&d.Reason, &d.ErrorCode, &d.ProviderID, &d.Attempts, &sendingAt, &updatedAt); err != nil {
+			&d.Reason, &d.ErrorCode, &d.ProviderID, &d.Attempts, &sendingAt, &updatedAt, &d.Checksum); err != nil {
 			return nil, j.wrap(err)
 		}
 		d.State = State(state)
@@ -606,7 +627,7 @@ func (j *Journal) SendQueue(ctx context.Context, campaign string, states ...Stat
 		marks[i] = "?"
 		args = append(args, string(s))
 	}
-	rows, err := j.rdb.QueryContext(ctx, `SELECT id, seq, "to", body, segments, state, provider_id, attempts, COALESCE(sending_at, '')
+	rows, err := j.rdb.QueryContext(ctx, `SELECT id, seq, "to", body, segments, state, provider_id, attempts, COALESCE(sending_at, ''), checksum
 		FROM deliveries WHERE campaign = ? AND state IN (`+strings.Join(marks, ",")+`) ORDER BY seq`, args...)
 	if err != nil {
 		return nil, j.wrap(err)
@@ -616,7 +637,7 @@ func (j *Journal) SendQueue(ctx context.Context, campaign string, states ...Stat
 	for rows.Next() {
 		d := Delivery{Campaign: campaign}
 		var state, sendingAt string
-		if err := rows.Scan(&d.ID, &d.Seq, &d.To, &d.Body, &d.Segments, &state, &d.ProviderID, &d.Attempts, &sendingAt); err != nil {
+		if err := rows.Scan(&d.ID, &d.Seq, &d.To, &d.Body, &d.Segments, &state, &d.ProviderID, &d.Attempts, &sendingAt, &d.Checksum); err != nil {
 			return nil, j.wrap(err)
 		}
 		d.State = State(state)

@@ -77,6 +77,13 @@ var migrations = []string{
 		boot     TEXT NOT NULL,
 		started  TEXT NOT NULL
 	);`,
+	// 2: a campaign's identity (its message, whatever its ID) and a checksum of what each delivery
+	// sends (number and body): checked before sending, and the key that finds a number that was
+	// already accepted the identical text in another campaign (repeat_window).
+	`ALTER TABLE campaigns ADD COLUMN fingerprint TEXT NOT NULL DEFAULT '';
+	CREATE INDEX campaigns_fingerprint ON campaigns (fingerprint);
+	ALTER TABLE deliveries ADD COLUMN checksum TEXT NOT NULL DEFAULT '';
+	CREATE INDEX deliveries_checksum ON deliveries (checksum);`,
 }
 
 // migrate brings the journal at path to len(ms), all steps in one transaction, or explains why

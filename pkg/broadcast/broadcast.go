@@ -384,7 +384,7 @@ func (e *engine) unclaim(d *journal.Delivery, reason string) {
 // deliver takes one delivery from where the journal left it to where this run can leave it.
 // claimed says the queue has already marked it sending for its first attempt.
 func (e *engine) deliver(ctx context.Context, d *journal.Delivery, claimed bool) {
-	msg := sms.Message{To: d.To, Body: d.Body, Ref: strconv.FormatInt(d.ID, 10)}
+	msg := sms.Message{To: d.To, Body: d.Body, Ref: strconv.FormatInt(d.ID, 10), Campaign: d.Campaign}
 	switch d.State {
 	case journal.Sending:
 		if !e.reconcile(ctx, d, msg, "an earlier run stopped while this message was being sent") {

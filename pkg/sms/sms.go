@@ -25,11 +25,32 @@ type Finder interface {
 	Find(ctx context.Context, m Message, since time.Time) (r Receipt, found bool, err error)
 }
 
+// StatusBatcher fetches the status of many messages in few requests (the provider's list, by
+// pages), for refreshing a whole campaign. It returns the receipts it found, keyed by provider
+// message ID; the caller asks StatusChecker for any ID it did not return.
+type StatusBatcher interface {
+	StatusBatch(ctx context.Context, ids []string, since time.Time) (map[string]Receipt, error)
+}
+
+// Checker verifies before a campaign is created that the provider answers and accepts our
+// credentials (one cheap authenticated request), so a wrong key stops a run before anything is
+// recorded.
+type Checker interface {
+	Check(ctx context.Context) error
+}
+
+// Timeouter reports the provider's own request timeout, so the engine can wait long enough for
+// a request that timed out on our side to show at the provider before it looks it up.
+type Timeouter interface {
+	RequestTimeout() time.Duration
+}
+
 // Message is one SMS to one number.
 type Message struct {
-	To   string // E.164
-	Body string
-	Ref  string // our delivery id, for logs and providers that accept a client reference
+	To       string // E.164
+	Body     string
+	Ref      string // our delivery id, for logs and providers that accept a client reference
+	Campaign string // our campaign id: with Ref, unique to the delivery (tags, idempotency keys)
 }
 
 // Receipt is what the provider said about a message.
@@ -39,6 +60,7 @@ type Receipt struct {
 	Segments  int
 	ErrorCode string // the provider's error code for undelivered/failed, if any
 	Reason    string // plain-language reason for ErrorCode, if known
+	Carrier   string // the mobile carrier that delivered it (docomo, au, softbank, rakuten), if the provider says
 }
 
 // Status is a provider-side message status, normalised across providers.

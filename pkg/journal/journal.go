@@ -402,14 +402,8 @@ func (j *Journal) CreateCampaign(ctx context.Context, c Campaign, plan []Deliver
 	if err != nil {
 		return fmt.Errorf("create campaign %s: %w", c.ID, err)
 	}
-	for i := range plan {
-		switch plan[i].State {
-		case "":
-			plan[i].State = Pending
-		case Pending, Skipped:
-		default:
-			return fmt.Errorf("create campaign %s: plan entry %d is %s: a new plan holds only pending and skipped deliveries", c.ID, i, plan[i].State)
-		}
+	if err := checkNewPlan(c.ID, plan); err != nil {
+		return fmt.Errorf("create %w", err)
 	}
 	ids := make([]int64, len(plan))
 	err = j.exclusive(ctx, func(ctx context.Context, tx *sql.Conn) error {
@@ -427,43 +421,7 @@ func (j *Journal) CreateCampaign(ctx context.Context, c Campaign, plan []Deliver
 			c.ID, c.Template, c.List, c.Provider, c.Test, created, string(meta), c.Fingerprint); err != nil {
 			return err
 		}
-		st, err := tx.PrepareContext(ctx, `INSERT INTO deliveries
-			(campaign, seq, patients, "to", body, segments, state, reason, error_code, updated_at, checksum)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		for i := range plan {
-			d := &plan[i]
-			patients := d.Patients
-			if patients == nil {
-				patients = []Patient{}
-			}
-			pj, err := json.Marshal(patients)
-			if err != nil {
-				return err
-			}
-			if d.Checksum == "" {
-				d.Checksum = Checksum(d.To, d.Body)
-			}
-			res, err := st.ExecContext(ctx, c.ID, i, string(pj), d.To, d.Body, d.Segments,
-				string(d.State), d.Reason, d.ErrorCode, created, d.Checksum)
-			if err == nil {
-				ids[i], err = res.LastInsertId()
-			}
-			if err != nil {
-				return fmt.Errorf("plan entry %d: %w", i, err)
-			}
-		}
-		// The first state of each delivery, in one statement: a per-row trigger costs as much
-		// again as the inserts.
-		_, err = tx.ExecContext(ctx, `INSERT INTO events (delivery, version, state, attempt, provider_id, error_code, reason, at)
-			SELECT id, version, state, attempts, provider_id, error_code, reason, updated_at FROM deliveries WHERE campaign = ? ORDER BY seq`, c.ID)
-		if err != nil {
-			return err
-		}
-		return nil
+		return insertPlan(ctx, tx, c.ID, 0, plan, ids, created)
 	})
 	if err != nil {
 		if errors.Is(err, ErrExists) {

@@ -9,7 +9,9 @@
 //	GET  /2010-04-01/Accounts/{AccountSid}/Messages.json        list: To, From, DateSent, DateSent>, DateSent<, PageSize, Page
 //
 // Probabilistic faults (429, 5xx, accept-then-drop) hit creates only unless Faults.FaultReads is
-// set, so that reconciliation in exactly-once tests is not itself made to fail by accident.
+// set, so that reconciliation in exactly-once tests is not itself made to fail by accident. The
+// faults that create a message and then fail (accept-then-drop, late acceptance, accept-then-500,
+// accept-then-HTML-504) hit creates only; an outage (OutageAfter) hits every request.
 package twiliotest
 
 import (
@@ -61,6 +63,24 @@ type Faults struct {
 
 	Outcomes []Outcome // final status by pattern; delivered when none matches
 
+	// Late acceptance: the create is held for LateBy (1s when zero) and the message is then
+	// created whether or not the client is still waiting, as by a provider or proxy slower than
+	// the client's timeout. It shows in fetch and list only from then on.
+	LateAccept float64  // share of creates
+	LateFor    []string // numbers whose creates are always late
+	LateBy     time.Duration
+
+	// Accept-then-fail: the message is created, then the create is answered with an error, as by
+	// a proxy that passed the request on and then failed.
+	AcceptThen500    float64  // share of creates answered 500 with Twilio's JSON error body, code 20500
+	AcceptThen500For []string // numbers whose creates always are
+	AcceptThen504    float64  // share of creates answered 504 with a gateway's HTML page
+	AcceptThen504For []string
+
+	// OutageAfter: once the server holds this many messages, every request (create, fetch and
+	// list) is answered 503, code 20503, until EndOutage or faults without it; 0 means never.
+	OutageAfter int
+
 	// Hold keeps new messages queued with a null date_sent, as Twilio does while it holds a
 	// message in its queue, until Release. Such messages escape the DateSent filters.
 	Hold bool
@@ -94,6 +114,9 @@ type Message struct {
 	DateCreated         time.Time
 	DateSent            time.Time // zero while held
 	Dropped             bool      // the connection was closed instead of answering the create
+	// Fault is what happened to the create of a message the server kept: "drop", "late", "500",
+	// "504", or "" when it was answered 201 at once.
+	Fault string
 }
 
 // Option configures a Server.
@@ -166,6 +189,9 @@ func (s *Server) SetFaults(f Faults) {
 	s.faults = f
 	s.mu.Unlock()
 }
+
+// EndOutage ends an outage set with Faults.OutageAfter: requests are answered again.
+func (s *Server) EndOutage() { s.UpdateFaults(func(f *Faults) { f.OutageAfter = 0 }) }
 
 // Faults returns the current faults.
 func (s *Server) Faults() Faults {
@@ -265,6 +291,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, 20500, "Internal Server Error")
 		return
 	}
+	if s.outage(f) {
+		writeError(w, http.StatusServiceUnavailable, 20503, "Service Unavailable")
+		return
+	}
 
 	var account, sid string
 	create := false
@@ -341,6 +371,23 @@ func (s *Server) drawFault(f Faults) (status, code int, msg string, retry time.D
 	return 0, 0, "", 0
 }
 
+// outage reports whether the server is in the outage f.OutageAfter sets.
+func (s *Server) outage(f Faults) bool {
+	if f.OutageAfter <= 0 {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.msgs) >= f.OutageAfter
+}
+
+// draw reports whether a create hits a fault given by a share and number patterns; s.mu is held.
+// It draws from the generator only for a share above zero, so that seeded runs without the fault
+// see the same draws as before it existed.
+func (s *Server) draw(share float64, pats []string, to string) bool {
+	return pattern.Any(pats, to) || (share > 0 && s.rng.Float64() < share)
+}
+
 func (s *Server) create(w http.ResponseWriter, r *http.Request, f Faults) {
 	to, from, body, svc := r.PostForm.Get("To"), r.PostForm.Get("From"), r.PostForm.Get("Body"), r.PostForm.Get("MessagingServiceSid")
 	switch {
@@ -380,6 +427,24 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, f Faults) {
 	segs := message.Count(body).Segments
 
 	s.mu.Lock()
+	late := s.draw(f.LateAccept, f.LateFor, to)
+	s.mu.Unlock()
+	if late {
+		// Held whatever the client does: it may give up, the message is created all the same.
+		d := f.LateBy
+		if d <= 0 {
+			d = time.Second
+		}
+		time.Sleep(d)
+	}
+
+	s.mu.Lock()
+	if f.OutageAfter > 0 && len(s.msgs) >= f.OutageAfter {
+		// Checked again under the lock, so that exactly OutageAfter messages are created.
+		s.mu.Unlock()
+		writeError(w, http.StatusServiceUnavailable, 20503, "Service Unavailable")
+		return
+	}
 	s.seq++
 	now := s.now().UTC()
 	m := &Message{
@@ -396,6 +461,17 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, f Faults) {
 	}
 	drop := pattern.Any(f.DropFor, to) || (f.AcceptThenDrop > 0 && s.rng.Float64() < f.AcceptThenDrop)
 	m.Dropped = drop
+	var then500, then504 bool
+	switch {
+	case drop:
+		m.Fault = "drop"
+	case s.draw(f.AcceptThen500, f.AcceptThen500For, to):
+		then500, m.Fault = true, "500"
+	case s.draw(f.AcceptThen504, f.AcceptThen504For, to):
+		then504, m.Fault = true, "504"
+	case late:
+		m.Fault = "late"
+	}
 	s.msgs = append(s.msgs, m)
 	s.bySID[m.SID] = m
 	s.perTo[to]++
@@ -412,11 +488,26 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, f Faults) {
 			resp.From = nil
 		}
 	}
-	if drop {
+	switch {
+	case drop:
 		dropConnection(w)
-		return
+	case then500:
+		writeError(w, http.StatusInternalServerError, 20500, "Internal Server Error")
+	case then504:
+		writeGatewayTimeout(w)
+	default:
+		writeJSON(w, http.StatusCreated, resp)
 	}
-	writeJSON(w, http.StatusCreated, resp)
+}
+
+// writeGatewayTimeout answers as a gateway in front of the API does when the API is slow: 504
+// with an HTML page, no Twilio error body.
+func writeGatewayTimeout(w http.ResponseWriter) {
+	const page = "<html>\r\n<head><title>504 Gateway Time-out</title></head>\r\n<body>\r\n<center><h1>504 Gateway Time-out</h1></center>\r\n</body>\r\n</html>\r\n"
+	w.Header().Set("Content-Type", "text/html")
+	w.Header().Set("Content-Length", strconv.Itoa(len(page)))
+	w.WriteHeader(http.StatusGatewayTimeout)
+	w.Write([]byte(page))
 }
 
 // dropConnection closes the connection without an answer: the request reached the server and

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -373,5 +374,88 @@ func TestOutcomesAndHold(t *testing.T) {
 	c.s.Release()
 	if f := fetch(); f["status"] != "undelivered" || f["error_code"] != float64(30003) || f["error_message"] == nil {
 		t.Errorf("released message = %v", f)
+	}
+}
+
+func TestAcceptThenFailCreatesTheMessageAndAnswersAnError(t *testing.T) {
+	c := newClient(t, twiliotest.WithFaults(twiliotest.Faults{AcceptThen500: 1}))
+	status, _, m := c.create("+819012345678", "x")
+	if status != 500 || m["code"] != float64(20500) {
+		t.Errorf("accept-then-500 answer = %d %v, want 500 with code 20500", status, m)
+	}
+	c.s.SetFaults(twiliotest.Faults{AcceptThen504For: []string{"5678"}})
+	req, _ := http.NewRequest("POST", c.s.URL+c.messages(), strings.NewReader(url.Values{"To": {"+819012345678"}, "From": {"+15005550006"}, "Body": {"x"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(c.user, c.pass)
+	resp, err := c.s.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 504 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") || !strings.Contains(string(body), "<h1>504 Gateway Time-out</h1>") {
+		t.Errorf("accept-then-504 answer = %d %q %q, want an HTML 504", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	msgs := c.s.Messages()
+	if len(msgs) != 2 || msgs[0].Fault != "500" || msgs[1].Fault != "504" || c.s.Count("+819012345678") != 2 {
+		t.Fatalf("messages = %+v, want both created", msgs)
+	}
+	if status, _, m := c.do("GET", c.messages()+"?To=%2B819012345678", nil); status != 200 || len(m["messages"].([]any)) != 2 {
+		t.Errorf("list = %d %v, want both messages", status, m)
+	}
+}
+
+func TestLateAcceptanceCreatesAfterTheDelayEvenWhenTheClientLeft(t *testing.T) {
+	c := newClient(t, twiliotest.WithFaults(twiliotest.Faults{LateFor: []string{"5678"}, LateBy: 300 * time.Millisecond}))
+	req, _ := http.NewRequest("POST", c.s.URL+c.messages(), strings.NewReader(url.Values{"To": {"+819012345678"}, "From": {"+15005550006"}, "Body": {"x"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(c.user, c.pass)
+	hc := &http.Client{Timeout: 50 * time.Millisecond}
+	start := time.Now()
+	if resp, err := hc.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("answered %d before the client's timeout, want a timeout", resp.StatusCode)
+	}
+	if n := len(c.s.Messages()); n != 0 {
+		t.Fatalf("%d messages right after the client's timeout, want none yet", n)
+	}
+	if status, _, m := c.do("GET", c.messages(), nil); status != 200 || len(m["messages"].([]any)) != 0 {
+		t.Errorf("list before the late create = %d %v, want empty", status, m)
+	}
+	for len(c.s.Messages()) == 0 {
+		if time.Since(start) > 5*time.Second {
+			t.Fatal("the late create never happened")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	msgs := c.s.Messages()
+	if took := time.Since(start); took < 300*time.Millisecond || msgs[0].Fault != "late" {
+		t.Errorf("message %+v created after %v, want a late one after 300ms", msgs[0], took)
+	}
+	// Another number is not late.
+	if status, _, _ := c.create("+819011112222", "x"); status != 201 {
+		t.Errorf("other number: %d, want 201", status)
+	}
+}
+
+func TestOutageAfterNMessagesUntilItEnds(t *testing.T) {
+	c := newClient(t, twiliotest.WithFaults(twiliotest.Faults{OutageAfter: 3}))
+	var got []int
+	for range 5 {
+		status, _, _ := c.create("+819012345678", "x")
+		got = append(got, status)
+	}
+	if want := []int{201, 201, 201, 503, 503}; !slices.Equal(got, want) {
+		t.Errorf("statuses = %v, want %v", got, want)
+	}
+	if status, _, m := c.do("GET", c.messages(), nil); status != 503 || m["code"] != float64(20503) {
+		t.Errorf("list during the outage = %d %v, want 503 code 20503", status, m)
+	}
+	c.s.EndOutage()
+	if status, _, _ := c.create("+819012345678", "x"); status != 201 {
+		t.Errorf("after EndOutage: %d, want 201", status)
+	}
+	if n := c.s.Count("+819012345678"); n != 4 {
+		t.Errorf("%d messages, want 4", n)
 	}
 }

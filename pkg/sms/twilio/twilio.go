@@ -79,6 +79,7 @@ var (
 	_ sms.Sender        = (*Provider)(nil)
 	_ sms.StatusChecker = (*Provider)(nil)
 	_ sms.Finder        = (*Provider)(nil)
+	_ sms.Timeouter     = (*Provider)(nil)
 )
 
 var (
@@ -248,6 +249,11 @@ func (p *Provider) note(c *call) {
 		p.concurrent.Store(int64(n))
 	}
 }
+
+// RequestTimeout is how long one request may take (twilio.timeout): a create Twilio takes in
+// later than that still shows in its list, so the engine waits a multiple of it before deciding
+// that an ambiguous send did not arrive.
+func (p *Provider) RequestTimeout() time.Duration { return p.cfg.Timeout }
 
 // ConcurrentRequests returns the last Twilio-Concurrent-Requests value Twilio reported (0 if
 // none): the account's requests in flight, all clients together.

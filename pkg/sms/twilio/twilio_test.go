@@ -44,8 +44,9 @@ func TestConformance(t *testing.T) {
 	smstest.Run(t, smstest.Harness{
 		New: func(t *testing.T, n smstest.Numbers) sms.Sender {
 			cur = newFake(t, twiliotest.WithFaults(twiliotest.Faults{
-				Invalid:  []string{n.Permanent},
-				Reject:   []twiliotest.Rule{{To: n.Transient, Status: 503, Code: 20503, Message: "Service Unavailable"}},
+				Invalid: []string{n.Permanent},
+				// A refusal: a 5xx to a create is ambiguous (the message may exist), a 429 is not.
+				Reject:   []twiliotest.Rule{{To: n.Transient, Status: 429, Code: 20429, Message: "Too Many Requests"}},
 				DropFor:  []string{n.Ambiguous},
 				Outcomes: []twiliotest.Outcome{{To: n.Undelivered, Status: "undelivered", ErrorCode: 30003}},
 			}))
@@ -133,9 +134,13 @@ func TestErrorClassesFromTheFake(t *testing.T) {
 		{name: "a suspended account is fatal", faults: twiliotest.Faults{Reject: []twiliotest.Rule{{Status: 401, Code: 20005}}}, wantCode: "20005", want: class{fatal: true}, reason: "console"},
 		{name: "429 with Retry-After is transient and keeps the delay", faults: twiliotest.Faults{TooManyRequests: 1, RetryAfter: 3 * time.Second}, wantCode: "20429", retryAfter: 3 * time.Second},
 		{name: "429 without Retry-After is transient", faults: twiliotest.Faults{TooManyRequests: 1}, wantCode: "20429"},
-		{name: "500 is transient", faults: twiliotest.Faults{ServerErrors: 1}, wantCode: "20500"},
-		{name: "503 is transient", faults: twiliotest.Faults{ServerErrors: 1, ServerStatus: 503}, wantCode: "20500"},
-		{name: "a server failing everything is transient", faults: twiliotest.Faults{FailAll: true}, wantCode: "20500"},
+		{name: "500 to a create is ambiguous: Twilio may have stored the message", faults: twiliotest.Faults{ServerErrors: 1}, wantCode: "20500", want: class{ambiguous: true}, reason: "may have been created"},
+		{name: "503 to a create is ambiguous", faults: twiliotest.Faults{ServerErrors: 1, ServerStatus: 503}, wantCode: "20500", want: class{ambiguous: true}},
+		{name: "20503 to a create is ambiguous", faults: twiliotest.Faults{Reject: []twiliotest.Rule{{Status: 503, Code: 20503, Message: "Service Unavailable"}}}, wantCode: "20503", want: class{ambiguous: true}},
+		{name: "a server failing everything is ambiguous on a create", faults: twiliotest.Faults{FailAll: true}, wantCode: "20500", want: class{ambiguous: true}},
+		{name: "accept-then-500 is ambiguous", faults: twiliotest.Faults{AcceptThen500: 1}, wantCode: "20500", want: class{ambiguous: true}},
+		{name: "accept-then-HTML-504 from a gateway is ambiguous", faults: twiliotest.Faults{AcceptThen504: 1}, wantCode: "504", want: class{ambiguous: true}, reason: "504 Gateway Timeout: the message may have been accepted"},
+		{name: "429 stays transient: a refusal creates nothing", faults: twiliotest.Faults{Reject: []twiliotest.Rule{{Status: 429, Code: 20429}}}, wantCode: "20429"},
 		{name: "a dropped connection after the request is ambiguous", faults: twiliotest.Faults{AcceptThenDrop: 1}, wantCode: "network", want: class{ambiguous: true}},
 	}
 	for _, tt := range tests {
@@ -158,6 +163,46 @@ func TestErrorClassesFromTheFake(t *testing.T) {
 				t.Errorf("reason = %q, want it to mention %q", e.Reason, tt.reason)
 			}
 		})
+	}
+}
+
+func TestOutageAfterNMessages(t *testing.T) {
+	s := newFake(t, twiliotest.WithFaults(twiliotest.Faults{OutageAfter: 2}))
+	p := newProvider(t, config(s))
+	ctx := context.Background()
+	m := sms.Message{To: "+819012345678", Body: "x"}
+	for range 2 {
+		if _, err := p.Send(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := p.Send(ctx, m)
+	if e := sms.Classify(err); !e.Ambiguous || e.Code != "20503" {
+		t.Errorf("the third create: %v (%+v), want ambiguous 20503", err, e)
+	}
+	// A lookup during the outage fails, transiently: a read cannot text anyone.
+	_, _, err = p.Find(ctx, m, time.Now().Add(-time.Minute))
+	if e := sms.Classify(err); err == nil || e.Ambiguous || e.Permanent || e.Fatal {
+		t.Errorf("Find during the outage: %v (%+v), want transient", err, e)
+	}
+	s.EndOutage()
+	if _, err := p.Send(ctx, m); err != nil {
+		t.Errorf("after EndOutage: %v", err)
+	}
+	if got := s.Count(m.To); got != 3 {
+		t.Errorf("the fake holds %d messages, want 3", got)
+	}
+}
+
+func TestRequestTimeoutIsTheConfiguredOne(t *testing.T) {
+	s := newFake(t)
+	cfg := config(s)
+	if got := newProvider(t, cfg).RequestTimeout(); got != twilio.DefaultTimeout {
+		t.Errorf("RequestTimeout() = %v, want the default %v", got, twilio.DefaultTimeout)
+	}
+	cfg.Timeout = 300 * time.Millisecond
+	if got := newProvider(t, cfg).RequestTimeout(); got != cfg.Timeout {
+		t.Errorf("RequestTimeout() = %v, want %v", got, cfg.Timeout)
 	}
 }
 
@@ -218,8 +263,9 @@ func TestRetryAfterAsHTTPDate(t *testing.T) {
 	cfg := twilio.Config{AccountSID: twiliotest.DefaultAccountSID, AuthToken: "x1", From: from, BaseURL: srv.URL, Now: func() time.Time { return now }}
 	_, err := newProvider(t, cfg).Send(context.Background(), sms.Message{To: "+819012345678", Body: "x"})
 	e := sms.Classify(err)
-	if e.Permanent || e.Ambiguous || e.Fatal || e.RetryAfter != 90*time.Second || e.Code != "503" {
-		t.Fatalf("error = %v %+v, want transient 503 with a 90 s Retry-After", err, e)
+	// A 5xx to a create is ambiguous (the proxy may have passed it on); its Retry-After is kept.
+	if e.Permanent || !e.Ambiguous || e.Fatal || e.RetryAfter != 90*time.Second || e.Code != "503" {
+		t.Fatalf("error = %v %+v, want ambiguous 503 with a 90 s Retry-After", err, e)
 	}
 }
 
@@ -283,6 +329,48 @@ func TestTimeoutsAndCancellation(t *testing.T) {
 			t.Fatalf("error = %v (%+v), want transient network", err, e)
 		}
 	})
+}
+
+// A create Twilio takes in after the client's timeout is ambiguous and not in the list at first;
+// once Twilio has created it, Find sees it (the list is newest first).
+func TestLateAcceptanceIsFoundOnlyOnceCreated(t *testing.T) {
+	s := newFake(t, twiliotest.WithFaults(twiliotest.Faults{LateAccept: 1, LateBy: 400 * time.Millisecond}))
+	cfg := config(s)
+	cfg.Timeout = 100 * time.Millisecond
+	p := newProvider(t, cfg)
+	ctx := context.Background()
+	// Older messages to the same number, so that the late one must come first in the list.
+	s.SetFaults(twiliotest.Faults{})
+	for range 3 {
+		if _, err := p.Send(ctx, sms.Message{To: "+819012345678", Body: "前回のお知らせ"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.SetFaults(twiliotest.Faults{LateAccept: 1, LateBy: 400 * time.Millisecond})
+	m := sms.Message{To: "+819012345678", Body: "停電のため本日の透析は中止です"}
+	since := time.Now()
+	_, err := p.Send(ctx, m)
+	if e := sms.Classify(err); !e.Ambiguous {
+		t.Fatalf("error = %v (%+v), want ambiguous", err, e)
+	}
+	if _, found, err := p.Find(ctx, m, since); err != nil || found {
+		t.Fatalf("Find before the late create = %v, %v; want not found", found, err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(s.Messages()) < 4 {
+		if time.Now().After(deadline) {
+			t.Fatal("the late create never happened")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	last := s.Messages()[3]
+	if last.Fault != "late" || last.Body != m.Body {
+		t.Fatalf("the fake's fourth message = %+v, want the late one", last)
+	}
+	r, found, err := p.Find(ctx, m, since)
+	if err != nil || !found || r.ID != last.SID {
+		t.Fatalf("Find after the late create = %+v, %v, %v; want %s", r, found, err, last.SID)
+	}
 }
 
 func TestAcceptThenDropIsFoundByFind(t *testing.T) {

@@ -2,6 +2,7 @@ package roster
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -26,7 +27,17 @@ var (
 	lastNameAliases  = []string{"姓", "苗字", "名字", "last", "lastname", "surname", "familyname"}
 	firstNameAliases = []string{"名", "first", "firstname", "givenname", "forename"}
 	kanaNameAliases  = []string{"フリガナ", "ふりがな", "カナ", "カナ氏名", "氏名カナ", "氏名(カナ)", "氏名(フリガナ)",
-		"kana", "furigana"}
+		"カナ名", "kana", "furigana", "kananame", "namekana"}
+
+	// Numbers staff may call but that are never texted: a relative's or a workplace's.
+	contactPhoneAliases = []string{"緊急連絡先", "緊急連絡先電話", "緊急連絡先電話番号", "緊急連絡先tel", "緊急時連絡先",
+		"緊急連絡", "家族連絡先", "家族電話", "家族電話番号", "ご家族連絡先", "ご家族電話", "家族tel", "勤務先電話",
+		"勤務先電話番号", "勤務先tel", "職場電話", "emergency", "emergencycontact", "emergencyphone",
+		"emergencynumber", "emergencytel", "familyphone", "familycontact", "workphone", "officephone"}
+	idAliases = []string{"患者番号", "患者id", "患者no", "患者コード", "id", "カルテ番号", "カルテno", "カルテid",
+		"診察券番号", "patientid", "patientno", "patientnumber", "patientcode", "chartnumber", "chartno", "mrn"}
+	notesAliases = []string{"備考", "メモ", "注記", "特記事項", "連絡事項", "コメント", "notes", "note", "memo",
+		"remarks", "remark", "comment", "comments"}
 )
 
 // headerKey is the form in which headers are compared: NFKC (full-width letters and digits,
@@ -54,6 +65,10 @@ type columns struct {
 	phone      []int    // phone columns in the order they are tried
 	name       []int    // one column, or several joined with a space (姓 名)
 	nameColumn string   // how Meta reports the name column: "氏名" or "姓+名"
+	numbers    []int    // every phone-like column, texted or only called, in list order
+	id         int      // patient ID column, -1 when none
+	kana       int      // フリガナ column, -1 when none
+	notes      int      // 備考 column, -1 when none
 }
 
 // columnLetter is the column as Excel labels it: A, B, …, Z, AA, ….
@@ -186,7 +201,71 @@ func resolveColumns(header []string, opts Options, path string, headerRow int) (
 		names[j] = c.keys[i]
 	}
 	c.nameColumn = strings.Join(names, "+")
+	resolveCallColumns(&c, hk, in)
 	return c, nil
+}
+
+// resolveCallColumns finds what the call list shows besides the name: every number staff could
+// dial (the texted tiers, a --phone-column, and contacts such as 緊急連絡先), the ID, フリガナ
+// and 備考 columns. The first column of each kind wins; none of them is a phone or name column.
+func resolveCallColumns(c *columns, hk []string, in func(string, []string) bool) {
+	c.id, c.kana, c.notes = -1, -1, -1
+	for i, k := range hk {
+		switch {
+		case contains(c.phone, i) || in(k, contactPhoneAliases):
+			c.numbers = append(c.numbers, i)
+		case contains(c.name, i):
+			// Already shown as the name, even when the name is the kana column.
+		case c.id < 0 && in(k, idAliases):
+			c.id = i
+		case c.kana < 0 && in(k, kanaNameAliases):
+			c.kana = i
+		case c.notes < 0 && in(k, notesAliases):
+			c.notes = i
+		default:
+			for _, tier := range phoneTiers {
+				if in(k, tier) {
+					// A phone column passed over by --phone-column: still a number to call.
+					c.numbers = append(c.numbers, i)
+					break
+				}
+			}
+		}
+	}
+}
+
+// MissingColumn is a column a user named (config call_list_columns) that the list does not
+// have. It is a warning, not an error: the call list is still written, without that column.
+type MissingColumn struct {
+	Path   string
+	Name   string   // as the user wrote it
+	Header []string // the list's headers
+}
+
+func (m MissingColumn) String() string {
+	return fmt.Sprintf("%s: no column %q; the headers are %s", m.Path, m.Name, quoteList(m.Header))
+}
+
+// Columns resolves headers named by the user, as --phone-column does (exact text, then
+// case-, width- and space-insensitively), in the order given and without repeats. Names that
+// match no column come back as warnings.
+func (l *List) Columns(names []string) ([]string, []MissingColumn) {
+	var found []string
+	var missing []MissingColumn
+	for _, n := range names {
+		if strings.TrimSpace(n) == "" {
+			continue
+		}
+		i := findColumn(l.Header, n)
+		if i < 0 {
+			missing = append(missing, MissingColumn{Path: l.Path, Name: n, Header: l.Header})
+			continue
+		}
+		if !slices.Contains(found, l.Header[i]) {
+			found = append(found, l.Header[i])
+		}
+	}
+	return found, missing
 }
 
 func contains(s []int, v int) bool {

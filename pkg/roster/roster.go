@@ -3,7 +3,8 @@
 // A list is a CSV or tab-separated file in UTF-8 (with or without a byte-order mark), CP932
 // (Shift_JIS, what Japanese Excel writes) or UTF-16 with a byte-order mark, with a header row.
 // The phone and name columns are found by header (電話番号, 携帯, TEL, phone, 氏名, 姓+名, …) or
-// named in Options. Every data row ends with a Class and, unless sendable, a Reason in plain words:
+// named in Options; so are, for the call list, the ID (患者番号, カルテ番号, ID), フリガナ and 備考
+// columns and the numbers that are called but never texted (緊急連絡先, 家族連絡先). Every data row ends with a Class and, unless sendable, a Reason in plain words:
 // nothing is dropped silently. Rows with every cell blank are skipped and counted (Meta.BlankRows).
 //
 // Row numbers are the ones Excel shows: the header is row 1 and the first patient row 2. A quoted
@@ -56,6 +57,19 @@ type Row struct {
 	Class       Class
 	Reason      string // plain words, for the report and the call list; empty when sendable
 	DuplicateOf int    // for Duplicate: the row where the number first appeared
+
+	// For the call list: every number staff could dial, and who the patient is.
+	Numbers []Number // every phone-like column (Meta.NumberColumns), blank cells included
+	ID      string   // the patient ID column (患者番号, カルテ番号, …), "" when the list has none
+	Kana    string   // フリガナ, unless it is the name column
+	Notes   string   // 備考
+}
+
+// Number is one phone-like cell of a row: the texted columns (携帯, 電話番号, 自宅) and the ones
+// only called (緊急連絡先, 家族連絡先, 勤務先電話, …).
+type Number struct {
+	Column string // header, as in Meta.Header
+	Value  string // as written
 }
 
 // List is a whole list read into memory.
@@ -70,6 +84,11 @@ type List struct {
 
 	PhoneColumns []string // every phone column, in the order they are tried
 	BlankRows    int      // rows with every cell blank, skipped
+
+	NumberColumns []string // every phone-like column, texted or only called, in list order
+	IDColumn      string   // "" when the list has none; likewise KanaColumn and NotesColumn
+	KanaColumn    string
+	NotesColumn   string
 }
 
 // Load reads and classifies a whole list. A list that reads cleanly but has no sendable number
@@ -87,5 +106,7 @@ func Load(path string, opts Options) (*List, error) {
 		Path: meta.Path, Encoding: meta.Encoding, Delimiter: meta.Delimiter, Header: meta.Header,
 		PhoneColumn: meta.PhoneColumn, NameColumn: meta.NameColumn, Rows: rows,
 		PhoneColumns: meta.PhoneColumns, BlankRows: meta.BlankRows,
+		NumberColumns: meta.NumberColumns, IDColumn: meta.IDColumn, KanaColumn: meta.KanaColumn,
+		NotesColumn: meta.NotesColumn,
 	}, nil
 }

@@ -24,6 +24,11 @@ type Meta struct {
 	NameColumn   string   // "氏名", or "姓+名" for joined columns, or "" when there is none
 	Rows         int      // data rows passed to fn (blank rows are not counted)
 	BlankRows    int      // rows with every cell blank: skipped, they are not patients
+
+	NumberColumns []string // every phone-like column (texted, or only called such as 緊急連絡先), in list order
+	IDColumn      string   // patient ID column (患者番号, カルテ番号, ID, …), "" when there is none
+	KanaColumn    string   // フリガナ column, "" when there is none or it is the name column
+	NotesColumn   string   // 備考 column, "" when there is none
 }
 
 // Scan reads and classifies a list row by row without holding it in memory, calling fn for every
@@ -126,6 +131,16 @@ func scan(r io.Reader, name string, opts Options, lean bool, fn func(Row) error)
 		meta.PhoneColumns = append(meta.PhoneColumns, cols.keys[i])
 	}
 	meta.PhoneColumn = meta.PhoneColumns[0]
+	for _, i := range cols.numbers {
+		meta.NumberColumns = append(meta.NumberColumns, cols.keys[i])
+	}
+	columnOf := func(i int) string {
+		if i < 0 {
+			return ""
+		}
+		return cols.keys[i]
+	}
+	meta.IDColumn, meta.KanaColumn, meta.NotesColumn = columnOf(cols.id), columnOf(cols.kana), columnOf(cols.notes)
 
 	workers := max(1, runtime.GOMAXPROCS(0))
 	inFlight := 4 * workers
@@ -312,6 +327,17 @@ func (w *worker) process(b *batch) {
 		for j, k := range w.cols.keys {
 			s.Fields[k] = cells[j]
 		}
+		s.Numbers = make([]Number, len(w.cols.numbers))
+		for j, ci := range w.cols.numbers {
+			s.Numbers[j] = Number{Column: w.cols.keys[ci], Value: strings.TrimSpace(cells[ci])}
+		}
+		cell := func(i int) string {
+			if i < 0 {
+				return ""
+			}
+			return strings.TrimSpace(cells[i])
+		}
+		s.ID, s.Kana, s.Notes = cell(w.cols.id), cell(w.cols.kana), cell(w.cols.notes)
 		switch len(w.cols.name) {
 		case 0:
 		case 1:

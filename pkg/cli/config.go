@@ -49,6 +49,7 @@ type Config struct {
 	QuietHours   string             `yaml:"quiet_hours" mapstructure:"quiet_hours"`
 	Timezone     string             `yaml:"timezone" mapstructure:"timezone"`
 	CallAfter    time.Duration      `yaml:"call_after" mapstructure:"call_after"`
+	RepeatWindow time.Duration      `yaml:"repeat_window" mapstructure:"repeat_window"`
 	Sim          SimConfig          `yaml:"sim" mapstructure:"sim"`
 	Twilio       TwilioConfig       `yaml:"twilio" mapstructure:"twilio"`
 
@@ -79,13 +80,14 @@ type TwilioConfig struct {
 
 func defaultConfig() map[string]any {
 	return map[string]any{
-		"provider":   "sim",
-		"region":     "JP",
-		"lang":       "ja",
-		"workers":    4,
-		"max_parts":  3,
-		"currency":   "",
-		"call_after": "2h",
+		"provider":      "sim",
+		"region":        "JP",
+		"lang":          "ja",
+		"workers":       4,
+		"max_parts":     3,
+		"currency":      "",
+		"call_after":    "2h",
+		"repeat_window": "12h",
 	}
 }
 
@@ -166,6 +168,8 @@ func loadConfig(d *Deps, cmd *cobra.Command, path string) (*Config, error) {
 		return nil, usageErr("e.g. rate: 10 (messages per second), or 0 for no limit", "rate: %g must not be negative", cfg.Rate)
 	case cfg.MaxParts < 0:
 		return nil, usageErr("e.g. max_parts: 3", "max_parts: %d must not be negative", cfg.MaxParts)
+	case cfg.RepeatWindow < 0:
+		return nil, usageErr("e.g. repeat_window: 12h (0 turns the check off)", "repeat_window: %s must not be negative", cfg.RepeatWindow)
 	case cfg.CallAfter < 0:
 		return nil, usageErr("e.g. call_after: 2h", "call_after: %s must not be negative", cfg.CallAfter)
 	}

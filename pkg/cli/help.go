@@ -17,6 +17,7 @@ var keyHelp = map[string]string{
 	"quiet_hours":                  "reminders are not sent in this daily window, e.g. 21:00-08:00",
 	"timezone":                     "time zone of quiet hours and dates, e.g. Asia/Tokyo (default: the computer's)",
 	"call_after":                   "status: a message not delivered this long after sending goes on the call list (default 2h)",
+	"repeat_window":                "a number accepted the identical text this recently is not sent it again, in any campaign, unless --again (default 12h; 0 turns it off)",
 	"clinic_phone":                 "clinic phone number, the {{.ClinicPhone}} field of templates",
 	"journal":                      "journal file (default $XDG_DATA_HOME/smscast/journal.db)",
 	"report_dir":                   "directory for delivery reports and call lists (default .)",

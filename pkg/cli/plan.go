@@ -41,8 +41,9 @@ var langColumns = []string{"lang", "言語", "language"}
 // buildPlan renders the message for every row that can receive it and lays out the deliveries.
 // Patients who share a number and would get the identical text get one message together; when
 // their texts differ (personalised), each gets their own.
-func buildPlan(d *Deps, cfg *Config, o *sendOptions, tmpl *message.Template, list *roster.List, vars map[string]string) (*plan, error) {
-	env := message.Env{Lang: cfg.Lang, Vars: map[string]string{}, Now: d.Now(), Smart: o.SmartEncoding}
+func buildPlan(cfg *Config, o *sendOptions, tmpl *message.Template, list *roster.List, vars map[string]string, now time.Time) (*plan, error) {
+	// now is in the configured timezone: "today" in a message is the clinic's today.
+	env := message.Env{Lang: cfg.Lang, Vars: map[string]string{}, Now: now, Smart: o.SmartEncoding}
 	if cfg.Clinic != "" {
 		env.Vars["Clinic"] = cfg.Clinic
 	}

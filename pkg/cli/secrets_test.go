@@ -112,7 +112,7 @@ func TestCanarySecretsNeverAppearInOutputOrFiles(t *testing.T) {
 			"--campaign", "c3", "--report-dir", rep, "--debug"}, code: ExitError},
 		{name: "status refused by Twilio (20003)", args: []string{"status", "c2", "--report-dir", rep, "--debug"}, anyCode: true},
 		{name: "send to a failing Twilio", base: failing.URL, args: []string{"send", "outage", "--to", list, "--yes",
-			"--campaign", "c4", "--report-dir", rep, "--debug", "--rows", "2"}, anyCode: true},
+			"--campaign", "c4", "--report-dir", rep, "--debug", "--rows", "2", "--again"}, anyCode: true},
 		{name: "status against a failing Twilio", args: []string{"status", "c2", "--report-dir", rep, "--debug"}, anyCode: true},
 		{name: "status --json once Twilio sends", base: good.URL, apiKey: true, before: good.Release,
 			args: []string{"status", "c2", "--json", "--report-dir", rep, "--debug"}, anyCode: true},

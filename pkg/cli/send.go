@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/smscast/smscast/pkg/broadcast"
+	"github.com/smscast/smscast/pkg/campaign"
 	"github.com/smscast/smscast/pkg/journal"
 	"github.com/smscast/smscast/pkg/message"
 	"github.com/smscast/smscast/pkg/report"
@@ -46,6 +47,7 @@ type sendOptions struct {
 	Test          bool
 	NoWait        bool
 	Events        bool
+	Again         bool
 }
 
 func newCmdSend(d *Deps, g *globalOptions, runF func(context.Context, *sendOptions) error) *cobra.Command {
@@ -101,6 +103,7 @@ accepted is sent again.`,
 	f.IntVar(&o.Limit, "limit", 0, "send to at most N patients (a small trial)")
 	f.BoolVar(&o.Test, "test", false, "send only to the test group (config test_group), marked as a test")
 	f.BoolVar(&o.NoWait, "no-wait", false, "in quiet hours, leave the messages pending and exit 0 instead of waiting")
+	f.BoolVar(&o.Again, "again", false, "send also to numbers that already received this message within repeat_window (a second reminder)")
 	f.BoolVar(&o.Events, "events", false, "print NDJSON events (start, progress, delivery, end) on stdout")
 	f.StringVar(&o.CallList, "call-list", "", "also write the list of patients to phone to this file")
 	f.BoolVar(&o.SmartEncoding, "smart-encoding", false, "replace look-alike characters (curly quotes, dashes) with plain ones")
@@ -178,47 +181,29 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 	}
 	out := humanOut(d, o)
 
-	// An existing journal may hold the campaign to resume and remembered opt-outs. A new one is
-	// created only once the input is known to be good, so bad input leaves nothing behind.
+	// An existing journal holds the campaign this send may resume or grow and remembered
+	// opt-outs. A new one is created only once the input is known to be good and the user has
+	// confirmed, so bad input leaves nothing behind.
 	var j *journal.Journal
-	openJournal := func() error {
-		j, err = journal.Open(ctx, cfg.Journal)
-		if err != nil {
-			return failErr(err, "pass another file with --journal, or move the damaged one aside")
-		}
-		return nil
-	}
 	defer func() {
 		if j != nil {
 			j.Close()
 		}
 	}()
 	if fileExists(cfg.Journal) {
-		if err := openJournal(); err != nil {
+		if j, err = openJournal(ctx, cfg); err != nil {
 			return err
 		}
 	}
-
 	if id != "" && j != nil {
 		c, err := j.Campaign(ctx, id)
 		switch {
 		case err == nil:
-			if c.Template != tmpl.Name || c.List != o.To || c.Test != o.Test {
-				return usageErr("choose a new --campaign ID for a different message or list",
-					"campaign %q was created for template %q and list %s (test: %t), not %q and %s (test: %t)",
-					c.ID, c.Template, c.List, c.Test, tmpl.Name, o.To, o.Test)
+			if c.Template != tmpl.Name || c.Test != o.Test {
+				return usageErr("choose a new --campaign ID for a different message",
+					"campaign %q was created for template %q (test: %t), not %q (test: %t)",
+					c.ID, c.Template, c.Test, tmpl.Name, o.Test)
 			}
-			if o.DryRun {
-				fmt.Fprintf(out, "Campaign %s exists: a dry run shows nothing new.\n", c.ID)
-				return nil
-			}
-			fmt.Fprintf(out, "Resuming campaign %s (created %s).\n", c.ID, c.CreatedAt.In(loc).Format("2006-01-02 15:04"))
-			sender, err := spec.build(d, cfg)
-			if err != nil {
-				return asUsage(err, "")
-			}
-			defer closeSender(sender)
-			return runCampaign(ctx, d, o, cfg, spec, sender, j, c, qh, true)
 		case !errors.Is(err, journal.ErrNotFound):
 			return failErr(err, "")
 		}
@@ -240,7 +225,7 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 			return err
 		}
 	}
-	plan, err := buildPlan(d, cfg, o, tmpl, list, vars)
+	plan, err := buildPlan(cfg, o, tmpl, list, vars, now)
 	if err != nil {
 		return asUsage(err, "")
 	}
@@ -255,7 +240,24 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 		return usageErr("run `smscast check "+o.To+"` to see every row and why it cannot receive SMS",
 			"%s: no row has a number that can receive SMS: nothing to send", o.To)
 	}
+	key := campaign.Key{Lang: cfg.Lang, Vars: vars, Test: o.Test, Smart: o.SmartEncoding}
+	if tmpl.AdHoc {
+		key.Body = tmpl.Texts[""].Body
+	} else {
+		key.Template = tmpl.Name
+	}
+	window := cfg.RepeatWindow
+	if window == 0 {
+		window = -1 // repeat_window: 0 turns the check off
+	}
+	resolveIn := campaign.ResolveInput{Key: key, ID: id, Plan: plan.deliveries,
+		RepeatWindow: window, Again: o.Again, Now: d.Now(), Location: loc}
+	res, err := campaign.Resolve(ctx, j, resolveIn)
+	if err != nil {
+		return failErr(err, "")
+	}
 
+	printResolution(out, res, loc, cfg)
 	printSummary(out, cfg, spec, o, list, plan)
 	for _, w := range sel.warnings {
 		fmt.Fprintf(out, "WARNING:    %s (left out)\n", w)
@@ -284,8 +286,10 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 		fmt.Fprintln(out, "Dry run: nothing was sent.")
 		return nil
 	}
-	if err := confirm(d, o, plan.sendable()); err != nil {
-		return err
+	if n := res.ToSend(); n > 0 {
+		if err := confirm(d, o, n); err != nil {
+			return err
+		}
 	}
 	sender, err := spec.build(d, cfg)
 	if err != nil {
@@ -293,34 +297,131 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 	}
 	defer closeSender(sender)
 	if j == nil {
-		if err := openJournal(); err != nil {
+		if j, err = openJournal(ctx, cfg); err != nil {
 			return err
 		}
 	}
 
-	c := journal.Campaign{
-		ID:        id,
-		Template:  tmpl.Name,
-		List:      o.To,
-		Provider:  cfg.Provider,
-		Test:      o.Test,
-		CreatedAt: d.Now(),
-		Meta:      map[string]string{"lang": cfg.Lang, "class": tmpl.Class},
+	// Deciding and creating are one step: two identical sends started together must end up in
+	// one campaign, the second told who is sending it, never a second campaign.
+	lockKey := "message:" + key.Fingerprint()
+	if id != "" {
+		lockKey = "campaign:" + id
 	}
-	if c.ID == "" {
+	release, err := lockWait(ctx, j, lockKey)
+	if err != nil {
+		return failErr(err, "")
+	}
+	defer release()
+	if res, err = campaign.Resolve(ctx, j, resolveIn); err != nil {
+		return failErr(err, "")
+	}
+
+	if res.Campaign != nil {
+		c := *res.Campaign
+		if err := j.AddDeliveries(ctx, c.ID, res.Add, d.Now()); err != nil {
+			return failErr(err, "")
+		}
+		if n := res.AddedPending; n > 0 {
+			fmt.Fprintf(out, "Campaign %s grows: %d more %s to send.\n", c.ID, n, pluralWord(n, "message", "messages"))
+		}
+		return runCampaign(ctx, d, o, cfg, spec, sender, j, c, qh, true)
+	}
+	c := journal.Campaign{
+		ID:          id,
+		Template:    tmpl.Name,
+		List:        o.To,
+		Provider:    cfg.Provider,
+		Test:        o.Test,
+		CreatedAt:   d.Now(),
+		Meta:        map[string]string{"lang": cfg.Lang, "class": tmpl.Class},
+		Fingerprint: key.Fingerprint(),
+	}
+	if o.Again {
+		c.Meta[campaign.MetaAgain] = "true"
+	}
+	generated := c.ID == ""
+	if generated {
 		c.ID = fmt.Sprintf("%s-%s", tmpl.Name, now.Format("20060102-150405"))
-		if o.Test {
+		if o.Test && !strings.HasPrefix(c.ID, "test-") {
 			c.ID = "test-" + c.ID
 		}
 	}
-	if err := j.CreateCampaign(ctx, c, plan.deliveries); err != nil {
-		if errors.Is(err, journal.ErrExists) {
-			return usageErr("use another --campaign ID", "campaign %q already exists", c.ID)
+	base := c.ID
+	for n := 2; ; n++ {
+		err := j.CreateCampaign(ctx, c, res.Add)
+		if err == nil {
+			break
 		}
-		return failErr(err, "")
+		if !errors.Is(err, journal.ErrExists) || !generated || n > 100 {
+			if errors.Is(err, journal.ErrExists) {
+				return failErr(err, "run the same command again: it resumes that campaign")
+			}
+			return failErr(err, "")
+		}
+		// Another message's campaign took this second's ID.
+		c.ID = fmt.Sprintf("%s-%d", base, n)
 	}
-	fmt.Fprintf(out, "Campaign %s created: %d messages to send.\n", c.ID, plan.sendable())
+	fmt.Fprintf(out, "Campaign %s created: %d messages to send.\n", c.ID, res.AddedPending)
 	return runCampaign(ctx, d, o, cfg, spec, sender, j, c, qh, false)
+}
+
+// openJournal opens (or creates) the journal. A journal that cannot be used is never replaced:
+// a new journal would not know who was already texted.
+func openJournal(ctx context.Context, cfg *Config) (*journal.Journal, error) {
+	j, err := journal.Open(ctx, cfg.Journal)
+	if err != nil {
+		return nil, failErr(err, "")
+	}
+	return j, nil
+}
+
+// lockWaitFor is how long a send waits for another process that holds its campaign before it
+// says who: an identical send started a moment earlier is usually still deciding.
+const lockWaitFor = 2 * time.Second
+
+func lockWait(ctx context.Context, j *journal.Journal, key string) (func() error, error) {
+	deadline := time.Now().Add(lockWaitFor)
+	for {
+		release, err := j.Lock(ctx, key)
+		var le *journal.LockedError
+		if err == nil || !errors.As(err, &le) || time.Now().After(deadline) {
+			return release, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// printResolution says first, before the summary, how this send relates to earlier runs.
+func printResolution(w io.Writer, res *campaign.Resolution, loc *time.Location, cfg *Config) {
+	if c := res.OlderUnfinished; c != nil && res.Campaign == nil {
+		fmt.Fprintf(w, "NOTE:       campaign %s of the same message (started %s) did not finish; it is older than repeat_window (%s) and is not resumed: to resume it, add --campaign %s\n",
+			c.ID, c.CreatedAt.In(loc).Format("01-02 15:04"), cfg.RepeatWindow, c.ID)
+	}
+	if c := res.Campaign; c != nil {
+		started := c.CreatedAt.In(loc).Format("15:04")
+		if c.CreatedAt.In(loc).YearDay() != time.Now().In(loc).YearDay() {
+			started = c.CreatedAt.In(loc).Format("01-02 15:04")
+		}
+		accepted := res.Counts.Accepted()
+		switch {
+		case res.Stopped:
+			fmt.Fprintf(w, "The last send of %s stopped at %s without finishing: resuming it (%d already accepted, %d still to send).\n",
+				c.ID, res.StoppedAt.In(loc).Format("15:04"), accepted, res.ToSend())
+		case res.Counts.Left() > 0:
+			fmt.Fprintf(w, "Resuming %s started %s: %d already accepted, %d still to send.\n", c.ID, started, accepted, res.ToSend())
+		case res.AddedPending > 0:
+			fmt.Fprintf(w, "Continuing %s started %s: %d already received it, %d more to send.\n", c.ID, started, accepted, res.AddedPending)
+		}
+	}
+	if res.Repeats > 0 {
+		fmt.Fprintf(w, "Already sent: %d %s received this message within repeat_window (%s) in %s: not sent again (--again sends it anyway).\n",
+			res.Repeats, pluralWord(res.Repeats, "number", "numbers"), cfg.RepeatWindow, strings.Join(res.RepeatCampaigns, ", "))
+	}
 }
 
 // closeSender releases a provider's resources (the simulator's outbox file).

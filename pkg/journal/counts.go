@@ -1,0 +1,26 @@
+package journal
+
+// Counts is the number of deliveries per state: the one tally that the engine's result, the
+// report and history read.
+type Counts map[State]int
+
+// Add counts n more deliveries in state s.
+func (c Counts) Add(s State, n int) { c[s] += n }
+
+// Accepted is how many deliveries the provider took: submitted, sent, delivered, undelivered.
+func (c Counts) Accepted() int {
+	return c[Submitted] + c[Sent] + c[Delivered] + c[Undelivered]
+}
+
+// Left is how many deliveries a run still has to deal with: pending, and sending (a run
+// stopped mid-request; reconciled before any resend).
+func (c Counts) Left() int { return c[Pending] + c[Sending] }
+
+// Total is the number of deliveries counted.
+func (c Counts) Total() int {
+	n := 0
+	for _, v := range c {
+		n += v
+	}
+	return n
+}

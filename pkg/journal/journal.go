@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -18,9 +17,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // State is where a delivery stands.
@@ -181,10 +177,13 @@ func parseTime(s string) (time.Time, error) {
 	return time.Parse(time.RFC3339Nano, s)
 }
 
-// Open opens or creates the journal at path (mode 0600, parent directories 0700).
+// Open opens the journal at path, or creates it (mode 0600, parent directories 0700) when nothing
+// is there.
 //
-// A file that is not an smscast journal, is damaged, or was written by a newer smscast is an
-// error naming the file: Open never starts a fresh journal in place of an existing file.
+// A file that is empty, truncated, damaged, not an smscast journal, written by a newer smscast, or
+// not writable is an error naming the file and saying what to do (it wraps ErrDamaged,
+// ErrNotJournal, ErrNewerSchema or ErrReadOnly): Open never starts a fresh journal in place of an
+// existing file, because a fresh journal would text everyone again.
 func Open(ctx context.Context, path string) (*Journal, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -193,7 +192,7 @@ func Open(ctx context.Context, path string) (*Journal, error) {
 	if err := mkdirPrivate(filepath.Dir(abs)); err != nil {
 		return nil, fmt.Errorf("create journal directory: %w", err)
 	}
-	if err := createPrivate(abs); err != nil {
+	if err := prepare(ctx, abs, path); err != nil {
 		return nil, err
 	}
 
@@ -296,34 +295,6 @@ func mkdirPrivate(dir string) error {
 	return nil
 }
 
-var sqliteHeader = []byte("SQLite format 3\x00")
-
-// createPrivate creates the journal file with mode 0600 (so SQLite never creates it with the
-// umask's mode) and checks that an existing file is a SQLite database.
-func createPrivate(path string) error {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return fmt.Errorf("open journal: %w", err)
-	}
-	defer f.Close()
-	if err := f.Chmod(0o600); err != nil {
-		return fmt.Errorf("journal %s: %w", path, err)
-	}
-	head := make([]byte, 100)
-	n, err := io.ReadFull(f, head)
-	switch {
-	case n == 0:
-		// A new file: make its directory entry durable too, or a power cut could lose the journal
-		// while SQLite believed its first commits were on disk. SQLite writes the header itself.
-		return syncDir(filepath.Dir(path))
-	case err != nil && !errors.Is(err, io.ErrUnexpectedEOF):
-		return fmt.Errorf("read journal %s: %w", path, err)
-	case n < len(head) || string(head[:len(sqliteHeader)]) != string(sqliteHeader):
-		return notJournal(path, "it is not a SQLite database")
-	}
-	return nil
-}
-
 func syncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
@@ -336,23 +307,8 @@ func syncDir(dir string) error {
 	return nil
 }
 
-func notJournal(path, why string) error {
-	return fmt.Errorf("journal %s is not a usable smscast journal (%s): move it aside or pass --journal with another path; smscast will not start a fresh journal over it", path, why)
-}
-
-// wrap names the file in errors that mean the journal itself is damaged.
+// wrap names the file in errors that mean the journal itself is damaged or cannot be written.
 func (j *Journal) wrap(err error) error { return wrapSQLite(j.path, err) }
-
-func wrapSQLite(path string, err error) error {
-	var se *sqlite.Error
-	if errors.As(err, &se) {
-		switch se.Code() & 0xff {
-		case sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB:
-			return fmt.Errorf("journal %s is damaged (%w): move it aside or pass --journal with another path; smscast will not start a fresh journal over it", path, err)
-		}
-	}
-	return err
-}
 
 // Close flushes pending writes and closes the file. It is safe to call more than once.
 func (j *Journal) Close() error {

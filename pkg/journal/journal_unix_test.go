@@ -43,9 +43,13 @@ func TestFileModes(t *testing.T) {
 	}
 	t.Run("an existing readable journal is made private", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "journal.db")
-		os.WriteFile(path, nil, 0o644)
-		os.Chmod(path, 0o644)
 		j, err := Open(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		j.Close()
+		os.Chmod(path, 0o644)
+		j, err = Open(context.Background(), path)
 		if err != nil {
 			t.Fatal(err)
 		}

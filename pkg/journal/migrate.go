@@ -91,7 +91,7 @@ var migrations = []string{
 func migrate(ctx context.Context, db *sql.DB, path string, ms []string) error {
 	conn, err := db.Conn(ctx)
 	if err != nil {
-		return fmt.Errorf("open journal %s: %w", path, wrapSQLite(path, err))
+		return openErr(path, err)
 	}
 	defer conn.Close()
 
@@ -103,7 +103,7 @@ func migrate(ctx context.Context, db *sql.DB, path string, ms []string) error {
 	// pages. Persistent in the file; a no-op when already set.
 	var mode string
 	if err := conn.QueryRowContext(ctx, `PRAGMA journal_mode = WAL`).Scan(&mode); err != nil {
-		return fmt.Errorf("open journal %s: %w", path, wrapSQLite(path, err))
+		return openErr(path, err)
 	}
 	if mode != "wal" {
 		return fmt.Errorf("open journal %s: the file system does not support SQLite's WAL mode (got %q)", path, mode)
@@ -113,7 +113,7 @@ func migrate(ctx context.Context, db *sql.DB, path string, ms []string) error {
 	}
 	// Another process may be migrating the same file: check again under the write lock.
 	if _, err := conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
-		return fmt.Errorf("open journal %s: %w", path, wrapSQLite(path, err))
+		return openErr(path, err)
 	}
 	err = func() error {
 		version, err := checkSchema(ctx, conn, path, len(ms))
@@ -137,7 +137,7 @@ func migrate(ctx context.Context, db *sql.DB, path string, ms []string) error {
 	}
 	if _, err := conn.ExecContext(ctx, `COMMIT`); err != nil {
 		conn.ExecContext(context.Background(), `ROLLBACK`)
-		return fmt.Errorf("upgrade journal %s: %w", path, wrapSQLite(path, err))
+		return openErr(path, err)
 	}
 	return nil
 }
@@ -146,20 +146,19 @@ func migrate(ctx context.Context, db *sql.DB, path string, ms []string) error {
 func checkSchema(ctx context.Context, conn *sql.Conn, path string, latest int) (int, error) {
 	var version, appID, tables int
 	if err := conn.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
-		return 0, fmt.Errorf("open journal %s: %w", path, wrapSQLite(path, err))
+		return 0, openErr(path, err)
 	}
 	if err := conn.QueryRowContext(ctx, `PRAGMA application_id`).Scan(&appID); err != nil {
-		return 0, fmt.Errorf("open journal %s: %w", path, wrapSQLite(path, err))
+		return 0, openErr(path, err)
 	}
 	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema`).Scan(&tables); err != nil {
-		return 0, fmt.Errorf("open journal %s: %w", path, wrapSQLite(path, err))
+		return 0, openErr(path, err)
 	}
 	switch {
 	case appID != applicationID && (version != 0 || tables != 0):
 		return 0, notJournal(path, "it is a SQLite database of another program")
 	case version > latest:
-		return 0, fmt.Errorf("journal %s was written by a newer smscast (schema %d, this one knows %d): upgrade smscast: %w",
-			path, version, latest, ErrNewerSchema)
+		return 0, newerSchema(path, version, latest)
 	}
 	return version, nil
 }

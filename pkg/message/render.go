@@ -8,7 +8,21 @@ import (
 	"strings"
 	"text/template"
 	"time"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 )
+
+// FieldOutageAdvice is the clinic's own advice for an outage notice (config outage_advice), such
+// as what to eat or when to call: smscast writes no medical advice of its own. Like Clinic and
+// ClinicPhone it comes from the run and is "" when unset, so a template writes
+// {{with .OutageAdvice}}…{{end}}; a template must still declare it with "# var OutageAdvice: …".
+const FieldOutageAdvice = "OutageAdvice"
+
+// runField reports the fields that come from the run's configuration and are "" when unset.
+func runField(name string) bool {
+	return name == FieldClinic || name == FieldClinicPhone || name == FieldOutageAdvice
+}
 
 var errEmpty = errors.New("the message is empty: every part of the template printed nothing")
 
@@ -137,12 +151,14 @@ func (t *Template) Sample(lang string, env Env) (string, error) {
 		fields[FieldName] = "Taro Yamada"
 	}
 	for _, r := range x.refs.keys {
-		if !isBuiltin(r.name) {
+		if !isBuiltin(r.name) && !runField(r.name) {
 			fields[r.name] = "[" + r.name + "]"
 		}
 	}
 	for _, v := range x.Vars {
 		switch {
+		case runField(v.Name):
+			// A sample shows what this run would send: the configured value or nothing.
 		case v.Sample != "":
 			fields[v.Name] = v.Sample
 		case v.Default != "":
@@ -163,6 +179,7 @@ var stubFuncs = template.FuncMap{
 	"optional": func(string) string { return "" },
 	"day":      func(string) (string, error) { return "", nil },
 	"longday":  func(string) (string, error) { return "", nil },
+	"time":     func(string) (string, error) { return "", nil },
 }
 
 // renderer renders one text in one language for one RenderEach call.
@@ -202,6 +219,7 @@ func newRenderer(x *Text, lang string, env Env) (*renderer, error) {
 		"optional": r.optional,
 		"day":      func(s string) (string, error) { return r.date(s, FormatDay, "d") },
 		"longday":  func(s string) (string, error) { return r.date(s, FormatLongDay, "l") },
+		"time":     r.clock,
 	})
 	return r, nil
 }
@@ -240,6 +258,25 @@ func (r *renderer) date(s string, format func(time.Time, string) string, kind st
 	return v, nil
 }
 
+// clock is {{time .x}}: a time of day written as the message's language says it.
+func (r *renderer) clock(s string) (string, error) {
+	if s == "" {
+		return "", nil // only a placeholder for a missing field reaches here: that is reported
+	}
+	if v, ok := r.dates["t"+s]; ok {
+		return v, nil
+	}
+	h, m, err := ParseTime(s)
+	if err != nil {
+		return "", err
+	}
+	v := FormatTime(h, m, r.lang)
+	if len(r.dates) < 1024 {
+		r.dates["t"+s] = v
+	}
+	return v, nil
+}
+
 // lookup finds one field for the current input, by precedence.
 func (r *renderer) lookup(name string, in *Input) (string, bool) {
 	if name == FieldToday {
@@ -259,7 +296,7 @@ func (r *renderer) lookup(name string, in *Input) (string, bool) {
 			return v.Default, true
 		}
 	}
-	if name == FieldClinic || name == FieldClinicPhone {
+	if runField(name) {
 		return "", true
 	}
 	return "", false
@@ -290,7 +327,7 @@ func (r *renderer) fill(in *Input) {
 			}
 		}
 	}
-	for _, k := range []string{FieldClinic, FieldClinicPhone} {
+	for _, k := range []string{FieldClinic, FieldClinicPhone, FieldOutageAdvice} {
 		if _, ok := r.data[k]; !ok {
 			r.data[k] = ""
 		}
@@ -393,7 +430,120 @@ func userError(err error) error {
 	if errors.As(err, &de) {
 		return de
 	}
+	var te *TimeError
+	if errors.As(err, &te) {
+		return te
+	}
 	return err
+}
+
+// TimeError is a value {{time}} could not read as a time of day.
+type TimeError struct {
+	Value string
+}
+
+func (e *TimeError) Error() string {
+	return fmt.Sprintf("%q is not a time of day: write 13:00, 9:30, 13時30分, 午後1時 or 1 pm", e.Value)
+}
+
+// ParseTime reads a time of day as clinic staff write it: 13:00, 9:30, ９：３０ (any width),
+// 13時, 13時30分, 9時半, 午後1時, 午前9時30分, 正午, 1 pm, 1:30PM, 9 a.m. It returns the hour
+// (0-23) and the minute. 午前12時 and 12 am are midnight, 午後0時 and 12 pm noon.
+func ParseTime(s string) (hour, minute int, err error) {
+	bad := &TimeError{Value: s}
+	t := strings.ToLower(norm.NFKC.String(s))
+	t = strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) || r == '.' {
+			return -1
+		}
+		return r
+	}, t)
+	if t == "正午" {
+		return 12, 0, nil
+	}
+	half := 0 // 0: a 24-hour clock; 1: before noon; 2: after noon
+	for _, p := range []struct {
+		s     string
+		half  int
+		front bool
+	}{{"午前", 1, true}, {"午後", 2, true}, {"am", 1, false}, {"pm", 2, false}} {
+		if p.front && strings.HasPrefix(t, p.s) {
+			t, half = strings.TrimPrefix(t, p.s), p.half
+			break
+		}
+		if !p.front && strings.HasSuffix(t, p.s) {
+			t, half = strings.TrimSuffix(t, p.s), p.half
+			break
+		}
+	}
+	var hs, ms string
+	switch {
+	case strings.Contains(t, ":"):
+		hs, ms, _ = strings.Cut(t, ":")
+		if len(ms) != 2 {
+			return 0, 0, bad
+		}
+	case strings.HasSuffix(t, "時半"):
+		hs, ms = strings.TrimSuffix(t, "時半"), "30"
+	case strings.HasSuffix(t, "分") && strings.Contains(t, "時"):
+		hs, ms, _ = strings.Cut(strings.TrimSuffix(t, "分"), "時")
+	case strings.HasSuffix(t, "時"):
+		hs, ms = strings.TrimSuffix(t, "時"), "0"
+	case half != 0:
+		hs, ms = t, "0" // 1pm
+	default:
+		return 0, 0, bad
+	}
+	h, err1 := strconv.Atoi(hs)
+	m, err2 := strconv.Atoi(ms)
+	if err1 != nil || err2 != nil || len(hs) > 2 || len(ms) > 2 || h < 0 || m < 0 || m > 59 || strings.ContainsAny(hs+ms, "+-") {
+		return 0, 0, bad
+	}
+	switch half {
+	case 0:
+		if h > 23 {
+			return 0, 0, bad
+		}
+	case 1:
+		if h > 12 {
+			return 0, 0, bad
+		}
+		h %= 12 // 午前12時, 12 am: midnight
+	case 2:
+		if h > 12 {
+			return 0, 0, bad
+		}
+		if h < 12 {
+			h += 12 // 午後0時 and 12 pm stay noon
+		}
+	}
+	return h, m, nil
+}
+
+// FormatTime writes a time of day as a Japanese clinic says it, with 午前 and 午後: 午後1時,
+// 午前9時30分, 午前0時 (midnight), 午後0時 (noon); in English 1:00 PM, 9:30 AM, 12:00 AM, 12:00 PM.
+// It is what {{time .x}} prints.
+func FormatTime(hour, minute int, lang string) string {
+	h12 := hour % 12
+	if lang == LangEN {
+		if h12 == 0 {
+			h12 = 12
+		}
+		half := "AM"
+		if hour >= 12 {
+			half = "PM"
+		}
+		return fmt.Sprintf("%d:%02d %s", h12, minute, half)
+	}
+	half := "午前"
+	if hour >= 12 {
+		half = "午後"
+	}
+	s := half + strconv.Itoa(h12) + "時"
+	if minute != 0 {
+		s += strconv.Itoa(minute) + "分"
+	}
+	return s
 }
 
 type problem struct {

@@ -40,8 +40,8 @@ func TestOutageRendersWithNoVarsAndNoConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
-		"本日11月22日(日)の透析は中止となりました。ご自宅で待機してください。再開の日時は改めてご連絡します。",
-		"Dialysis is cancelled today, Sun 22 Nov. Please stay at home. We will contact you about when it resumes.",
+		"本日11月22日(日)の透析は中止になりました。ご自宅でお待ちください。再開の日時は改めてご連絡します。",
+		"Dialysis is cancelled today, Sun 22 Nov. Please stay at home. We will tell you when it restarts.",
 	}
 	for i := range want {
 		if got[i] != want[i] {
@@ -282,7 +282,7 @@ func TestRenderingIsSafeForConcurrentUse(t *testing.T) {
 	tm := lookup(t, "reschedule")
 	in := make([]Input, 200)
 	for i := range in {
-		in[i] = Input{Row: i + 2, Lang: []string{"ja", "en"}[i%2], Fields: map[string]string{"new_time": fmt.Sprint(i)}}
+		in[i] = Input{Row: i + 2, Lang: []string{"ja", "en"}[i%2], Fields: map[string]string{"new_time": fmt.Sprintf("%d:%02d", i/60, i%60)}}
 	}
 	var wg sync.WaitGroup
 	for range 4 {
@@ -290,7 +290,7 @@ func TestRenderingIsSafeForConcurrentUse(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			got, err := tm.RenderAll(in, Env{Now: testNow, Vars: map[string]string{"old_time": "9:00"}})
-			if err != nil || !strings.Contains(got[199], "199") {
+			if err != nil || !strings.Contains(got[199], "3:19 AM") {
 				t.Error(err)
 			}
 		}()

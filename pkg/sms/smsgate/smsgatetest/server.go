@@ -57,7 +57,7 @@ type Faults struct {
 	LateAfter      time.Duration
 
 	// OutageAfter, when > 0, takes the server down once it has stored that many messages: every
-	// later connection is refused, every open one closed.
+	// later connection is refused, and a request on a connection opened before is dropped.
 	OutageAfter int
 	FaultReads  bool // apply FailAll's and ServerError's 500 to reads too (ServerError by number for GET /messages/{id})
 
@@ -417,6 +417,12 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, f Faults, req *c
 	}
 	resp := s.state(m)
 	s.mu.Unlock()
+	if outage {
+		// Before this answer leaves: it says Connection: close, idle connections are closed and
+		// the listener too, so every later request finds the connection refused.
+		s.Config.SetKeepAlivesEnabled(false)
+		s.Listener.Close()
+	}
 
 	switch {
 	case drop:
@@ -426,16 +432,6 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, f Faults, req *c
 	default:
 		w.Header().Set("Location", "/messages/"+id)
 		writeJSON(w, http.StatusAccepted, resp)
-	}
-	if outage {
-		if fl, ok := w.(http.Flusher); ok {
-			fl.Flush()
-		}
-		// After this answer has left: later connections are refused, open ones closed.
-		go func() {
-			s.Listener.Close()
-			s.CloseClientConnections()
-		}()
 	}
 }
 

@@ -242,7 +242,7 @@ var carriers = map[string]bool{"docomo": true, "au": true, "softbank": true, "ra
 func receipt(m *message) sms.Receipt {
 	r := sms.Receipt{ID: m.ID, Segments: int(m.ChargedCountPerSent)}
 	r.Status, r.ErrorCode, r.Reason = MapStatus(m.Status, m.Result, m.SentResult)
-	if r.Segments <= 0 {
+	if r.Segments <= 0 && m.Body != "" {
 		r.Segments = segments(m.Body) // 0 until Karaden has charged it
 	}
 	if carriers[m.Carrier] {
@@ -302,7 +302,8 @@ func (p *Provider) Status(ctx context.Context, id string) (sms.Receipt, error) {
 	}
 	b, err := p.do(ctx, http.MethodGet, "/messages/"+id, nil, nil)
 	if err != nil {
-		if err.Code == "model_not_found" || err.Code == "404" {
+		if err.Code == "model_not_found" { // Karaden's own answer, not a proxy's 404 page
+			err.Fatal, err.Permanent = false, true
 			err.Reason = fmt.Sprintf("Karaden has no message %s", id)
 		}
 		return sms.Receipt{}, err

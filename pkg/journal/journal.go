@@ -404,11 +404,11 @@ func scanCampaign(row interface{ Scan(...any) error }) (Campaign, error) {
 	}
 	var err error
 	if c.CreatedAt, err = parseTime(created); err != nil {
-		return c, fmt.Errorf("campaign %s: created_at: %w", c.ID, err)
+		return c, badCampaign(c.ID, "created_at: "+err.Error())
 	}
 	if meta != "" && meta != "null" {
 		if err := json.Unmarshal([]byte(meta), &c.Meta); err != nil {
-			return c, fmt.Errorf("campaign %s: meta: %w", c.ID, err)
+			return c, badCampaign(c.ID, "meta: "+err.Error())
 		}
 	}
 	return c, nil
@@ -476,6 +476,7 @@ func (j *Journal) queryDeliveries(ctx context.Context, query string, args ...any
 	}
 	defer rows.Close()
 	var out []Delivery
+	var buf []byte
 	for rows.Next() {
 		var d Delivery
 		var patients, state, sendingAt, updatedAt string
@@ -483,15 +484,24 @@ func (j *Journal) queryDeliveries(ctx context.Context, query string, args ...any
 			&d.Reason, &d.ErrorCode, &d.ProviderID, &d.Attempts, &sendingAt, &updatedAt, &d.Checksum); err != nil {
 			return nil, j.wrap(err)
 		}
+		// Every field is checked: a row that does not decode stops the read, naming it, so that
+		// no caller ever works from a plan with a row silently missing or half read.
 		d.State = State(state)
 		if err := json.Unmarshal([]byte(patients), &d.Patients); err != nil {
-			return nil, fmt.Errorf("delivery %d: patients: %w", d.ID, err)
+			return nil, j.wrap(badDelivery(&d, nil, "patients: "+err.Error()))
+		}
+		var ok bool
+		if buf, ok = sumOK(buf, d.To, d.Body, d.Checksum); !ok {
+			return nil, j.wrap(badDelivery(&d, d.Patients, alteredWhy))
+		}
+		if !knownState(d.State) {
+			return nil, j.wrap(badDelivery(&d, d.Patients, fmt.Sprintf("unknown state %q", state)))
 		}
 		if d.SendingAt, err = parseTime(sendingAt); err != nil {
-			return nil, fmt.Errorf("delivery %d: sending_at: %w", d.ID, err)
+			return nil, j.wrap(badDelivery(&d, d.Patients, "sending_at: "+err.Error()))
 		}
 		if d.UpdatedAt, err = parseTime(updatedAt); err != nil {
-			return nil, fmt.Errorf("delivery %d: updated_at: %w", d.ID, err)
+			return nil, j.wrap(badDelivery(&d, d.Patients, "updated_at: "+err.Error()))
 		}
 		out = append(out, d)
 	}
@@ -522,7 +532,7 @@ func (j *Journal) DeliveriesIn(ctx context.Context, campaign string, states ...S
 		args = append(args, string(s))
 	}
 	return j.queryDeliveries(ctx, `SELECT `+deliveryCols+` FROM deliveries
-		WHERE campaign = ? AND state IN (`+strings.Join(marks, ",")+`) ORDER BY seq`, args...)
+		WHERE campaign = ? AND (state IN (`+strings.Join(marks, ",")+`) OR `+notAState+`) ORDER BY seq`, args...)
 }
 
 // SendQueue returns the deliveries of a campaign in states, in plan order, with only what sending
@@ -542,21 +552,31 @@ func (j *Journal) SendQueue(ctx context.Context, campaign string, states ...Stat
 		args = append(args, string(s))
 	}
 	rows, err := j.rdb.QueryContext(ctx, `SELECT id, seq, "to", body, segments, state, provider_id, attempts, COALESCE(sending_at, ''), checksum
-		FROM deliveries WHERE campaign = ? AND state IN (`+strings.Join(marks, ",")+`) ORDER BY seq`, args...)
+		FROM deliveries WHERE campaign = ? AND (state IN (`+strings.Join(marks, ",")+`) OR `+notAState+`) ORDER BY seq`, args...)
 	if err != nil {
 		return nil, j.wrap(err)
 	}
 	defer rows.Close()
 	var out []Delivery
+	var buf []byte
 	for rows.Next() {
 		d := Delivery{Campaign: campaign}
 		var state, sendingAt string
 		if err := rows.Scan(&d.ID, &d.Seq, &d.To, &d.Body, &d.Segments, &state, &d.ProviderID, &d.Attempts, &sendingAt, &d.Checksum); err != nil {
 			return nil, j.wrap(err)
 		}
+		// What is sent is what was planned, or nothing is sent: a number or text changed since
+		// (bit rot, an edit in the sqlite3 shell) stops the run before its first message.
+		var ok bool
+		if buf, ok = sumOK(buf, d.To, d.Body, d.Checksum); !ok {
+			return nil, j.wrap(badDelivery(&d, j.patientsOf(ctx, d.ID), alteredWhy))
+		}
 		d.State = State(state)
+		if !knownState(d.State) {
+			return nil, j.wrap(badDelivery(&d, j.patientsOf(ctx, d.ID), fmt.Sprintf("unknown state %q", state)))
+		}
 		if d.SendingAt, err = parseTime(sendingAt); err != nil {
-			return nil, fmt.Errorf("delivery %d: sending_at: %w", d.ID, err)
+			return nil, j.wrap(badDelivery(&d, j.patientsOf(ctx, d.ID), "sending_at: "+err.Error()))
 		}
 		out = append(out, d)
 	}
@@ -604,7 +624,7 @@ func (j *Journal) History(ctx context.Context, id int64) ([]Event, error) {
 		}
 		e.State = State(state)
 		if e.At, err = parseTime(at); err != nil {
-			return nil, fmt.Errorf("event of delivery %d: %w", id, err)
+			return nil, j.wrap(&rowDamage{what: fmt.Sprintf("an event of delivery %d", id), why: "at: " + err.Error()})
 		}
 		out = append(out, e)
 	}

@@ -82,6 +82,10 @@ func errText(err error) string {
 // wrapSQLite names the file in errors that mean the journal itself is damaged or cannot be
 // written; other errors are returned as they are.
 func wrapSQLite(path string, err error) error {
+	var rd *rowDamage
+	if errors.As(err, &rd) {
+		return &fileError{path: path, what: "has a damaged row", why: rd.what + ": " + rd.why, hint: rowHint, kind: ErrDamaged, err: err}
+	}
 	var se *sqlite.Error
 	if !errors.As(err, &se) {
 		return err

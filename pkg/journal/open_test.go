@@ -248,3 +248,25 @@ func TestANewJournalIsCompleteBeforeItHasItsName(t *testing.T) {
 		t.Errorf("create over an existing journal = %v, want errAppeared", err)
 	}
 }
+
+func TestAFlippedBitInADeliveryTextIsCaughtBeforeSending(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "journal.db")
+	b := finished(t, path, 50)
+	i := bytes.LastIndex(b, []byte("透析"))
+	if i < 0 {
+		t.Fatal("body not found in the file")
+	}
+	b[i+1] ^= 0x01
+	os.WriteFile(path, b, 0o600)
+	j, err := Open(ctx, path) // SQLite's check sees sound pages: the text is what changed
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	_, err = j.SendQueue(ctx, "done1", Pending)
+	if !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), "does not match its checksum: the journal was altered or damaged") ||
+		!strings.Contains(err.Error(), "campaign done1, delivery ") {
+		t.Errorf("SendQueue = %v", err)
+	}
+}

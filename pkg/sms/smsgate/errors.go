@@ -50,11 +50,11 @@ var errorClasses = []ErrorClass{
 	{429, Transient, Transient, "the phone asked us to slow down (too many requests)"},
 	// The app's queue may already hold the message when something fails after the insert.
 	{500, Ambiguous, Transient, "the phone answered with an internal error after the message was sent: it may have queued it"},
+	{501, Fatal, Fatal, "this version of SMS Gateway for Android lacks the call smscast needs: update the app"},
 	// The spec documents 503 as a refusal ("Queue limits exceeded; ensure device is online"): the
 	// message was not queued. Retrying is safe even if that were wrong: the retry carries the same
 	// id, and a 409 then reports the message the phone already has.
 	{503, Transient, Transient, "the phone's queue is full or it is offline: it did not take the message"},
-	{501, Fatal, Fatal, "this version of SMS Gateway for Android lacks the call smscast needs: update the app"},
 }
 
 // ErrorClasses returns the classification table for the app's HTTP statuses.

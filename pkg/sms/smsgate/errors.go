@@ -34,7 +34,7 @@ type ErrorClass struct {
 	Reason string // plain language, for the report; fatal ones say what to do
 }
 
-// errorClasses is the table the README reproduces. A status not listed is classified as 5xx if
+// errorClasses is the table for the README's provider section (not there yet). A status not listed is classified as 5xx if
 // it is one (Send ambiguous, Read transient), else as 400.
 var errorClasses = []ErrorClass{
 	// 400 on a create is refined by the app's message (badRequests below): most are about one
@@ -46,7 +46,7 @@ var errorClasses = []ErrorClass{
 	{404, Fatal, NotFound, "no SMS Gateway at smsgate.base_url: check the address and port the app shows under Local server"},
 	// The id is derived from the delivery, so a 409 is our own earlier attempt: the phone has it.
 	{409, Accepted, Permanent, "the phone already has a message with this id"},
-	// The app throttles repeated failed logins.
+	// Asked to wait (a throttle in front of the app, or a newer app's own): nothing was queued.
 	{429, Transient, Transient, "the phone asked us to slow down (too many requests)"},
 	// The app's queue may already hold the message when something fails after the insert.
 	{500, Ambiguous, Transient, "the phone answered with an internal error after the message was sent: it may have queued it"},

@@ -41,6 +41,11 @@ type Config struct {
 	// OutageLimit: when the provider has failed for this long the run stops with *OutageError,
 	// leaving deliveries pending; default 2m.
 	OutageLimit time.Duration
+	// GraceFloor is the least time from an ambiguous attempt (a timeout after the request was
+	// written, a 5xx to a create, a send an earlier run left sending) to the lookup that decides
+	// whether it may be sent again; default 30s. The wait is twice the request timeout (the
+	// provider's, when it implements sms.Timeouter) when that is longer.
+	GraceFloor time.Duration
 	// Sleep waits for d or until ctx ends; tests pass a fake clock's. Default: a real timer.
 	Sleep func(ctx context.Context, d time.Duration) error
 }
@@ -70,6 +75,7 @@ func (c Config) withDefaults() Config {
 	def(&c.BreakerPause, 2*time.Second)
 	def(&c.BreakerPauseMax, 30*time.Second)
 	def(&c.OutageLimit, 2*time.Minute)
+	def(&c.GraceFloor, 30*time.Second)
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -145,7 +151,7 @@ type OutageError struct {
 }
 
 func (e *OutageError) Error() string {
-	return fmt.Sprintf("provider unreachable for %s (%d failures in a row; last: %v): stopped, every unsent delivery is still pending",
+	return fmt.Sprintf("provider unreachable for %s (%d failures in a row; last: %v): stopped, every unsent delivery is still pending (any that may have been accepted is looked up before it is sent)",
 		e.Duration.Round(time.Second), e.Failures, e.Last)
 }
 
@@ -172,14 +178,18 @@ func StateOf(s sms.Status) (state journal.State, ok bool) {
 // Run sends every pending delivery of campaign through s, then returns the campaign's counts.
 //
 // It takes the campaign's lock for the run (re-entrant: the caller may hold it already).
-// Deliveries found in state sending were interrupted by an earlier run, mid-request or claimed
-// ahead of it; they are reconciled through s's sms.Finder before any resend, and without one
-// become unknown. With a Finder and no rate limit, deliveries are marked sending in batches of
+// A delivery whose attempt is ambiguous (the request may have reached the provider), and any found
+// in state sending (an earlier run stopped mid-request, or had claimed it ahead), is looked up
+// through s's sms.Finder before any resend: at once, and, if the provider does not have it, again
+// once the grace period after the attempt has passed (graceFor), so that a message the provider
+// accepts late is found instead of sent twice. It waits in the lot meanwhile, not holding a
+// worker; the run ends when no delivery waits. Only when that last lookup finds nothing is it sent
+// again. Without a Finder it becomes unknown. With a Finder and no rate limit, deliveries are marked sending in batches of
 // 4·Workers ahead of their requests (see queue), so a crash leaves fewer than 6·Workers of them
 // in sending besides the requests in flight; otherwise each is marked right before its request.
 // Cancelling ctx stops taking new work: requests in flight finish and their outcome is recorded,
-// the rest stays pending (claimed deliveries are recorded pending again), and
-// Result.Interrupted is set. A fatal provider error (*sms.Error with Fatal)
+// the rest stays pending (claimed deliveries are recorded pending again), deliveries waiting
+// for their grace period stay sending, and Result.Interrupted is set. A fatal provider error (*sms.Error with Fatal)
 // stops the run at once and is returned; an outage longer than cfg.OutageLimit returns
 // *OutageError.
 func Run(ctx context.Context, j *journal.Journal, campaign string, s sms.Sender, cfg Config) (Result, error) {
@@ -219,6 +229,8 @@ func Run(ctx context.Context, j *journal.Journal, campaign string, s sms.Sender,
 		stop:  stop,
 	}
 	e.finder, _ = s.(sms.Finder)
+	e.grace = graceFor(s, cfg)
+	e.lot = newLot()
 	e.breaker = newBreaker(cfg, e)
 	if cfg.Rate > 0 {
 		burst := cfg.Burst
@@ -244,11 +256,12 @@ func Run(ctx context.Context, j *journal.Journal, campaign string, s sms.Sender,
 	for range min(cfg.Workers, max(len(work), 1)) {
 		wg.Go(func() {
 			for {
-				it, ok := e.queue.take(runCtx)
+				jb, ok := e.next(runCtx)
 				if !ok {
 					return
 				}
-				e.deliver(runCtx, it.d, it.claimed)
+				e.deliver(runCtx, jb)
+				e.lot.finish()
 			}
 		})
 	}
@@ -281,6 +294,19 @@ func Run(ctx context.Context, j *journal.Journal, campaign string, s sms.Sender,
 	return res, runErr
 }
 
+// graceFor is how long after an ambiguous attempt the deciding lookup waits: twice the request
+// timeout (the provider's own when it says, sms.Timeouter), at least cfg.GraceFloor. A provider
+// or proxy that takes a create in after our timeout creates the message later still: measured
+// with a proxy holding creates 16 s against Twilio's 15 s timeout, a lookup right after the
+// timeout found nothing and every patient was texted twice.
+func graceFor(s sms.Sender, cfg Config) time.Duration {
+	timeout := cfg.RequestTimeout
+	if t, ok := s.(sms.Timeouter); ok && t.RequestTimeout() > 0 {
+		timeout = t.RequestTimeout()
+	}
+	return max(2*timeout, cfg.GraceFloor)
+}
+
 // claimAhead is how many deliveries the queue claims in one journal write for workers workers:
 // four rounds of requests, the next claim starting when two are left. Measured with
 // BenchmarkEngineTwilioVsBareHTTP (32 workers, in-process A/B of 24 runs each, medians): ratio
@@ -296,6 +322,8 @@ const (
 
 type engine struct {
 	queue   *queue
+	lot     *lot
+	grace   time.Duration // from an ambiguous attempt to the lookup that decides on a resend
 	j       *journal.Journal
 	s       sms.Sender
 	finder  sms.Finder
@@ -381,30 +409,45 @@ func (e *engine) unclaim(d *journal.Delivery, reason string) {
 	e.record(d, journal.Update{State: journal.Pending, Reason: reason}, false, nil)
 }
 
-// deliver takes one delivery from where the journal left it to where this run can leave it.
-// claimed says the queue has already marked it sending for its first attempt.
-func (e *engine) deliver(ctx context.Context, d *journal.Delivery, claimed bool) {
-	msg := sms.Message{To: d.To, Body: d.Body, Ref: strconv.FormatInt(d.ID, 10), Campaign: d.Campaign}
-	switch d.State {
-	case journal.Sending:
-		if !e.reconcile(ctx, d, msg, "an earlier run stopped while this message was being sent") {
+// deliver takes one delivery from where the journal left it to where this run can leave it, or
+// parks it (state sending) until the lookup that decides whether it may be sent again is due.
+func (e *engine) deliver(ctx context.Context, jb *job) {
+	d := jb.d
+	if jb.msg.To == "" {
+		jb.msg = sms.Message{To: d.To, Body: d.Body, Ref: strconv.FormatInt(d.ID, 10), Campaign: d.Campaign}
+	}
+	switch {
+	case !jb.due.IsZero(): // back from the lot
+		if !e.decide(ctx, jb) {
 			return
 		}
-		e.record(d, journal.Update{State: journal.Pending, Reason: "interrupted earlier; the provider has no such message: sending it"}, false, nil)
-	case journal.Unknown:
+	case d.State == journal.Sending:
+		jb.why = "an earlier run stopped while this message was being sent"
+		if !e.settle(ctx, jb, d.SendingAt) {
+			return
+		}
+	case d.State == journal.Unknown:
 		// The user asked for a resend; a Finder that now answers still saves a duplicate.
-		if e.finder != nil {
-			rctx, cancel := e.requestCtx(ctx)
-			r, found, err := e.finder.Find(rctx, msg, d.SendingAt.Add(-e.cfg.FindSkew))
-			cancel()
-			if err == nil && found {
-				e.accepted(d, r)
-				return
-			}
+		jb.resend, jb.why = true, "sent again as asked (--resend-unknown)"
+		if e.finder != nil && !e.settle(ctx, jb, d.SendingAt) {
+			return
 		}
 	}
+	e.send(ctx, jb)
+}
 
-	for attempt := 1; ; attempt++ {
+// send makes the delivery's attempts until the provider answers, the attempts run out, or one is
+// ambiguous (then it is looked up, and parked if not found).
+func (e *engine) send(ctx context.Context, jb *job) {
+	d := jb.d
+	claimed := jb.claimed
+	jb.claimed = false
+	for {
+		if jb.attempt >= e.cfg.MaxAttempts {
+			e.record(d, journal.Update{State: journal.Pending, ErrorCode: jb.code,
+				Reason: fmt.Sprintf("not sent after %d attempts (%s): run again to retry", jb.attempt, jb.why)}, true, nil)
+			return
+		}
 		// A claimed delivery does not wait for the provider in state sending: a crash then would
 		// leave it to be looked up from a provider that may still be down.
 		var onBlock func()
@@ -444,8 +487,10 @@ func (e *engine) deliver(ctx context.Context, d *journal.Delivery, claimed bool)
 			}
 		}
 		d.Attempts++
+		jb.attempt++
 		rctx, cancel := e.requestCtx(ctx)
-		r, err := e.s.Send(rctx, msg)
+		at := e.cfg.Now()
+		r, err := e.s.Send(rctx, jb.msg)
 		cancel()
 		if err == nil {
 			e.breaker.success(probe)
@@ -471,27 +516,27 @@ func (e *engine) deliver(ctx context.Context, d *journal.Delivery, claimed bool)
 			return
 		case se.Ambiguous:
 			e.failure(probe, se)
-			if !e.reconcile(ctx, d, msg, reasonOf(se)) {
+			jb.why, jb.code = reasonOf(se), se.Code
+			if !e.settle(ctx, jb, at) {
 				return
 			}
-			// The provider has no such message: sending again cannot duplicate it.
-		default:
-			e.failure(probe, se)
+			// Looked up after its grace period and not there: sending again cannot duplicate it,
+			// and the grace period was the wait.
+			continue
 		}
 
-		reason := reasonOf(se)
-		if attempt >= e.cfg.MaxAttempts {
-			e.record(d, journal.Update{State: journal.Pending, ErrorCode: se.Code,
-				Reason: fmt.Sprintf("not sent after %d attempts (%s): run again to retry", attempt, reason)}, true, err)
-			return
+		e.failure(probe, se)
+		jb.why, jb.code = reasonOf(se), se.Code
+		if jb.attempt >= e.cfg.MaxAttempts {
+			continue // recorded at the top
 		}
-		e.record(d, journal.Update{State: journal.Pending, ErrorCode: se.Code, Reason: reason}, false, nil)
-		wait := e.backoff(attempt)
+		e.record(d, journal.Update{State: journal.Pending, ErrorCode: se.Code, Reason: jb.why}, false, nil)
+		wait := e.backoff(jb.attempt)
 		if se.RetryAfter > wait {
 			wait = se.RetryAfter
 		}
 		e.emit(Event{Kind: EventRetry, Delivery: *d, Err: err, Wait: wait,
-			Message: fmt.Sprintf("attempt %d failed (%s): retrying in %s", attempt, reason, wait.Round(time.Millisecond))})
+			Message: fmt.Sprintf("attempt %d failed (%s): retrying in %s", jb.attempt, jb.why, wait.Round(time.Millisecond))})
 		if e.cfg.Sleep(ctx, wait) != nil {
 			return
 		}
@@ -527,52 +572,106 @@ func (p *pacer) wait(ctx context.Context, n int) error {
 	return p.lim.WaitN(ctx, n)
 }
 
-// reconcile asks the provider whether a request that may have reached it did. It reports true
-// when the message is certainly not there, so sending it (again) cannot duplicate it.
-// findAttempts is how often reconcile asks the provider before recording a delivery unknown.
+// findAttempts is how often the deciding lookup of a delivery is asked, while the provider
+// otherwise answers, before the delivery is recorded unknown: unknown means a phone call, and the
+// answer is usually a second away.
 const findAttempts = 3
 
-func (e *engine) reconcile(ctx context.Context, d *journal.Delivery, msg sms.Message, why string) bool {
+// settle handles a delivery that may have been accepted by an attempt at the given time: the
+// provider is asked at once (a message accepted before the connection dropped is usually there
+// already); if it has no such message, the deciding lookup waits until the grace period after
+// the attempt has passed, so that a create the provider takes in late shows first. It reports
+// true when the delivery may be sent (again): the provider certainly does not have it, or the
+// user asked for it (--resend-unknown). Otherwise the delivery is recorded, or parked in state
+// sending (a run that stops then leaves it to the next, which applies the same rule).
+func (e *engine) settle(ctx context.Context, jb *job, at time.Time) bool {
+	d := jb.d
 	if e.finder == nil {
-		e.record(d, journal.Update{State: journal.Unknown,
-			Reason: why + "; the provider cannot be asked whether it arrived: check with the patient (or resend with --resend-unknown)"}, true, nil)
+		if jb.resend {
+			return true
+		}
+		e.record(d, journal.Update{State: journal.Unknown, ErrorCode: jb.code,
+			Reason: jb.why + "; the provider cannot be asked whether it arrived: check with the patient (or resend with --resend-unknown)"}, true, nil)
 		return false
 	}
-	since := d.SendingAt.Add(-e.cfg.FindSkew)
-	var (
-		r     sms.Receipt
-		found bool
-		err   error
-	)
-	// A lookup that fails transiently (429, 5xx) is asked again before the patient is written
-	// off as unknown: unknown means a phone call, and the answer is usually a second away.
-	for attempt := 1; ; attempt++ {
-		rctx, cancel := e.requestCtx(ctx)
-		r, found, err = e.finder.Find(rctx, msg, since)
-		cancel()
-		se := sms.Classify(err)
-		if err == nil || se.Fatal || attempt >= findAttempts {
-			break
-		}
-		wait := max(e.backoff(attempt), se.RetryAfter)
-		if e.cfg.Sleep(ctx, wait) != nil {
-			return false // interrupted: left sending, the next run asks again
-		}
+	jb.due = at.Add(e.grace)
+	if !e.cfg.Now().Before(jb.due) {
+		return e.decide(ctx, jb)
 	}
-	switch {
-	case err != nil:
-		if se := sms.Classify(err); se.Fatal {
+	// The early look: not deciding, so its errors only mean asking again later. Skipped while
+	// the provider is failing: the lookup would fail too, and add to its load.
+	if !e.breaker.tripped.Load() {
+		rctx, cancel := e.requestCtx(ctx)
+		r, found, err := e.finder.Find(rctx, jb.msg, d.SendingAt.Add(-e.cfg.FindSkew))
+		cancel()
+		switch {
+		case err == nil && found:
+			e.accepted(d, r)
+			return false
+		case err != nil && sms.Classify(err).Fatal:
 			e.fatal(err) // left sending: the next run asks again
 			return false
 		}
-		e.record(d, journal.Update{State: journal.Unknown,
-			Reason: fmt.Sprintf("%s; asking the provider whether it arrived failed (%v): check with the patient (or resend with --resend-unknown)", why, err)}, true, err)
-		return false
-	case found:
-		e.accepted(d, r)
+	}
+	wait := jb.due.Sub(e.cfg.Now())
+	e.emit(Event{Kind: EventRetry, Delivery: *d, Wait: wait,
+		Message: fmt.Sprintf("%s: not at the provider yet; asking again in %s, before any resend", jb.why, wait.Round(time.Millisecond))})
+	e.lot.park(jb)
+	return false
+}
+
+// decide makes the lookup that decides whether a delivery that may have been accepted is sent
+// again; its grace period has passed. It reports true when the delivery may be sent.
+func (e *engine) decide(ctx context.Context, jb *job) bool {
+	d := jb.d
+	probe, err := e.breaker.wait(ctx, nil)
+	if err != nil {
+		return false // stopped: left sending, the next run asks again
+	}
+	rctx, cancel := e.requestCtx(ctx)
+	r, found, err := e.finder.Find(rctx, jb.msg, d.SendingAt.Add(-e.cfg.FindSkew))
+	cancel()
+	if err == nil {
+		e.breaker.success(probe)
+		if found {
+			e.accepted(d, r)
+			return false
+		}
+		if !jb.resend {
+			e.record(d, journal.Update{State: journal.Pending, ErrorCode: jb.code,
+				Reason: jb.why + "; the provider has no such message: sending it"}, false, nil)
+		}
+		jb.due = time.Time{}
+		return true
+	}
+	se := sms.Classify(err)
+	if se.Fatal {
+		e.breaker.abandon(probe)
+		e.fatal(err) // left sending: the next run asks again
 		return false
 	}
-	return true
+	// Only a lookup that was the breaker's probe tells it about the provider: lookups failing
+	// while sends succeed are a broken lookup, for this delivery to end unknown, not an outage.
+	if probe {
+		e.failure(probe, se)
+	}
+	// A lookup that fails while the provider fails everything says nothing about this delivery:
+	// it waits for the provider (the breaker, and OutageLimit, bound the wait).
+	if !e.breaker.tripped.Load() {
+		jb.lookups++
+	}
+	if jb.lookups >= findAttempts {
+		if jb.resend {
+			jb.due = time.Time{}
+			return true
+		}
+		e.record(d, journal.Update{State: journal.Unknown, ErrorCode: jb.code,
+			Reason: fmt.Sprintf("%s; asking the provider whether it arrived failed (%v): check with the patient (or resend with --resend-unknown)", jb.why, err)}, true, err)
+		return false
+	}
+	jb.due = e.cfg.Now().Add(max(e.backoff(jb.lookups+1), se.RetryAfter))
+	e.lot.park(jb)
+	return false
 }
 
 func reasonOf(se *sms.Error) string {

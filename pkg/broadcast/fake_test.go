@@ -32,6 +32,12 @@ type provider struct {
 	finds     int
 	status    map[string]sms.Receipt // Status answers by id
 	onSend    func(ctx context.Context, m sms.Message)
+	// lateBy makes a message accepted with an error (late acceptance) visible to Find only this
+	// long after the Send, as a provider that takes the create in after our timeout.
+	lateBy    time.Duration
+	visible   map[string]time.Time // by id: when Find starts to see it
+	sendTimes []time.Time          // the clock at each Send
+	findTimes []time.Time          // the clock at each Find
 }
 
 func newProvider(now func() time.Time, outcome func(m sms.Message, n int) (bool, error)) *provider {
@@ -39,7 +45,7 @@ func newProvider(now func() time.Time, outcome func(m sms.Message, n int) (bool,
 		outcome = func(sms.Message, int) (bool, error) { return true, nil }
 	}
 	return &provider{sends: map[string]int{}, accepted: map[string][]string{}, bodies: map[string]string{},
-		at: map[string]time.Time{}, now: now, outcome: outcome, status: map[string]sms.Receipt{}}
+		at: map[string]time.Time{}, now: now, outcome: outcome, status: map[string]sms.Receipt{}, visible: map[string]time.Time{}}
 }
 
 func (p *provider) Send(ctx context.Context, m sms.Message) (sms.Receipt, error) {
@@ -49,6 +55,7 @@ func (p *provider) Send(ctx context.Context, m sms.Message) (sms.Receipt, error)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.sends[m.To]++
+	p.sendTimes = append(p.sendTimes, p.now())
 	accept, err := p.outcome(m, p.sends[m.To])
 	var r sms.Receipt
 	if accept {
@@ -57,6 +64,9 @@ func (p *provider) Send(ctx context.Context, m sms.Message) (sms.Receipt, error)
 		p.accepted[m.To] = append(p.accepted[m.To], r.ID)
 		p.bodies[r.ID] = m.Body
 		p.at[r.ID] = p.now()
+		if err != nil && p.lateBy > 0 {
+			p.visible[r.ID] = p.now().Add(p.lateBy)
+		}
 	}
 	if err != nil {
 		return sms.Receipt{}, err
@@ -68,6 +78,7 @@ func (p *provider) Find(ctx context.Context, m sms.Message, since time.Time) (sm
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.finds++
+	p.findTimes = append(p.findTimes, p.now())
 	if p.findFlaky > 0 {
 		p.findFlaky--
 		return sms.Receipt{}, false, errLookupOff
@@ -76,6 +87,9 @@ func (p *provider) Find(ctx context.Context, m sms.Message, since time.Time) (sm
 		return sms.Receipt{}, false, p.findErr
 	}
 	for _, id := range p.accepted[m.To] {
+		if v, late := p.visible[id]; late && p.now().Before(v) {
+			continue
+		}
 		if p.bodies[id] == m.Body && !p.at[id].Before(since) {
 			return sms.Receipt{ID: id, Status: sms.StatusQueued}, true, nil
 		}
@@ -106,6 +120,12 @@ func (p *provider) acceptedCount(to string) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return len(p.accepted[to])
+}
+
+func (p *provider) times() (sends, finds []time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]time.Time(nil), p.sendTimes...), append([]time.Time(nil), p.findTimes...)
 }
 
 func (p *provider) totalSends() int {

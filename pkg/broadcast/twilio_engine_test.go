@@ -56,7 +56,14 @@ func newTwilioCampaign(tb testing.TB, n int) *journal.Journal {
 // connections before closing the fake.
 func newTwilioProvider(tb testing.TB, srv *twiliotest.Server, tr http.RoundTripper) *twilio.Provider {
 	tb.Helper()
-	cfg := twilio.Config{AccountSID: srv.AccountSID, AuthToken: srv.AuthToken, From: twilioFrom, BaseURL: srv.URL}
+	return newTwilioProviderTimeout(tb, srv, tr, 0)
+}
+
+// newTwilioProviderTimeout is newTwilioProvider with twilio.timeout set (the default when 0): the
+// grace period before an ambiguous send is decided is twice it, so fault tests keep it short.
+func newTwilioProviderTimeout(tb testing.TB, srv *twiliotest.Server, tr http.RoundTripper, timeout time.Duration) *twilio.Provider {
+	tb.Helper()
+	cfg := twilio.Config{AccountSID: srv.AccountSID, AuthToken: srv.AuthToken, From: twilioFrom, BaseURL: srv.URL, Timeout: timeout}
 	if tr != nil {
 		cfg.HTTPClient = &http.Client{Transport: tr}
 	}

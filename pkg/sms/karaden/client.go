@@ -2,6 +2,7 @@ package karaden
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptrace"
@@ -22,6 +23,24 @@ const (
 // do makes one request with the provider's timeout and returns the body of a 2xx answer, or the
 // classified error. A POST is a create: after it was written, a failure is ambiguous.
 func (p *Provider) do(ctx context.Context, method, path string, q url.Values, form url.Values) ([]byte, *sms.Error) {
+	b, err := p.roundTrip(ctx, method, path, q, form)
+	if err != nil {
+		p.scrub(err)
+	}
+	return b, err
+}
+
+// scrub removes the API key from an error: the reason quotes the answer, and a proxy that echoes
+// the request's headers back would otherwise put the key in the report.
+func (p *Provider) scrub(e *sms.Error) {
+	const mask = "[" + EnvAPIKey + "]"
+	e.Reason = strings.ReplaceAll(e.Reason, p.cfg.APIKey, mask)
+	if e.Err != nil && strings.Contains(e.Err.Error(), p.cfg.APIKey) {
+		e.Err = errors.New(strings.ReplaceAll(e.Err.Error(), p.cfg.APIKey, mask))
+	}
+}
+
+func (p *Provider) roundTrip(ctx context.Context, method, path string, q url.Values, form url.Values) ([]byte, *sms.Error) {
 	create := method == http.MethodPost
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
 	defer cancel()

@@ -150,7 +150,8 @@ func checkBaseURL(raw string) (*url.URL, error) {
 		return nil, fmt.Errorf("karaden: karaden.base_url %q is not a URL like %s", redactUserinfo(raw), DefaultBaseURL)
 	}
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("karaden: karaden.base_url %q must be scheme, host and optional path only", u.Redacted())
+		// Shown without its userinfo and query: either may hold a secret.
+		return nil, fmt.Errorf("karaden: karaden.base_url %q must be scheme, host and optional path only", u.Scheme+"://"+u.Host+u.Path)
 	}
 	switch u.Scheme {
 	case "https":

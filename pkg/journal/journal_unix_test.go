@@ -141,14 +141,24 @@ func TestLockRow(t *testing.T) {
 		{"a lock of a live process is refused", holder{PID: alive.Process.Pid, Host: me.Host, Boot: me.Boot}, false},
 		{"a lock from before a reboot is taken over", holder{PID: alive.Process.Pid, Host: me.Host, Boot: "earlier-boot"}, me.Boot != ""},
 		{"a lock held on another host is refused even if the pid is free here", holder{PID: deadPID, Host: "reception-pc", Boot: me.Boot}, false},
+		{"a lock of a live process that started when the holder did is refused",
+			holder{PID: alive.Process.Pid, Host: me.Host, Boot: me.Boot, ProcStart: processStart(alive.Process.Pid)}, false},
+		{"a lock whose pid now belongs to another program is taken over",
+			holder{PID: alive.Process.Pid, Host: me.Host, Boot: me.Boot, ProcStart: "1"}, me.ProcStart != ""},
+		{"a lock of an earlier process with this very pid is taken over",
+			holder{PID: me.PID, Host: me.Host, Boot: me.Boot, ProcStart: "1"}, me.ProcStart != ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			j, _ := openTemp(t)
-			j.exclusive(ctx, func(ctx context.Context, c *sql.Conn) error {
-				_, err := c.ExecContext(ctx, `INSERT INTO locks VALUES ('c', ?, ?, ?, ?)`, tt.row.PID, tt.row.Host, tt.row.Boot, fmtTime(t0))
+			err := j.exclusive(ctx, func(ctx context.Context, c *sql.Conn) error {
+				_, err := c.ExecContext(ctx, `INSERT INTO locks (campaign, pid, host, boot, started, pstart) VALUES ('c', ?, ?, ?, ?, ?)`,
+					tt.row.PID, tt.row.Host, tt.row.Boot, fmtTime(t0), tt.row.ProcStart)
 				return err
 			})
+			if err != nil {
+				t.Fatal(err)
+			}
 			release, err := j.lockRow(ctx, "c")
 			if tt.taken {
 				if err != nil {

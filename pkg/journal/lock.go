@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -9,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -48,11 +50,34 @@ type holder struct {
 	Host     string    `json:"host"`
 	Boot     string    `json:"boot,omitempty"` // Linux boot id: a pid from an earlier boot is dead
 	Started  time.Time `json:"started"`
+	// ProcStart is when the process started, as the OS counts it (Linux: clock ticks since boot);
+	// empty where unknown. Another start for the same pid is another process.
+	ProcStart string `json:"pstart,omitempty"`
 }
 
 func self(campaign string) holder {
 	host, _ := os.Hostname()
-	return holder{Campaign: campaign, PID: os.Getpid(), Host: host, Boot: bootID(), Started: time.Now()}
+	pid := os.Getpid()
+	return holder{Campaign: campaign, PID: pid, Host: host, Boot: bootID(), Started: time.Now(), ProcStart: processStart(pid)}
+}
+
+// processStart is the start time of process pid from /proc/<pid>/stat (field 22, in clock ticks
+// since boot), or "" where there is no /proc or no such process.
+func processStart(pid int) string {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return ""
+	}
+	// The command name (field 2) is in parentheses and may hold spaces and parentheses itself.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return ""
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 20 {
+		return ""
+	}
+	return f[19]
 }
 
 func bootID() string {
@@ -79,6 +104,16 @@ func (h holder) stale(me holder) bool {
 	}
 	if h.Boot != "" && me.Boot != "" && h.Boot != me.Boot {
 		return true // the machine rebooted since: every process of that boot is gone
+	}
+	if h.ProcStart != "" {
+		now := processStart(h.PID)
+		if h.PID == me.PID {
+			now = me.ProcStart
+		}
+		if now != "" && now != h.ProcStart {
+			// The pid now belongs to another process (this one, maybe): the holder is gone.
+			return true
+		}
 	}
 	return !processAlive(h.PID)
 }
@@ -149,8 +184,8 @@ func (j *Journal) lockRow(ctx context.Context, campaign string) (func() error, e
 	err := j.exclusive(ctx, func(ctx context.Context, c *sql.Conn) error {
 		var h holder
 		var started string
-		err := c.QueryRowContext(ctx, `SELECT pid, host, boot, started FROM locks WHERE campaign = ?`, campaign).
-			Scan(&h.PID, &h.Host, &h.Boot, &started)
+		err := c.QueryRowContext(ctx, `SELECT pid, host, boot, started, pstart FROM locks WHERE campaign = ?`, campaign).
+			Scan(&h.PID, &h.Host, &h.Boot, &started, &h.ProcStart)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 		case err != nil:
@@ -161,8 +196,8 @@ func (j *Journal) lockRow(ctx context.Context, campaign string) (func() error, e
 				return h.lockedError(me)
 			}
 		}
-		_, err = c.ExecContext(ctx, `INSERT OR REPLACE INTO locks (campaign, pid, host, boot, started) VALUES (?, ?, ?, ?, ?)`,
-			campaign, me.PID, me.Host, me.Boot, fmtTime(me.Started))
+		_, err = c.ExecContext(ctx, `INSERT OR REPLACE INTO locks (campaign, pid, host, boot, started, pstart) VALUES (?, ?, ?, ?, ?, ?)`,
+			campaign, me.PID, me.Host, me.Boot, fmtTime(me.Started), me.ProcStart)
 		return err
 	})
 	if err != nil {
@@ -201,4 +236,32 @@ func readHolder(b []byte) (holder, bool) {
 		return holder{}, false
 	}
 	return h, true
+}
+
+// LockWait is Lock, but while a live process holds the lock it tries again every 20 ms for up to
+// wait before returning the *LockedError. Two identical runs started moments apart thus see each
+// other as they are: the second waits for the first to take or give up the lock, and then names
+// it, instead of both racing to look it up. A dead holder's lock is taken over at once, as by
+// Lock.
+func (j *Journal) LockWait(ctx context.Context, campaign string, wait time.Duration) (release func() error, err error) {
+	const poll = 20 * time.Millisecond
+	deadline := time.Now().Add(wait)
+	for {
+		release, err := j.Lock(ctx, campaign)
+		var le *LockedError
+		if !errors.As(err, &le) {
+			return release, err
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return nil, err
+		}
+		t := time.NewTimer(min(poll, left))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("lock campaign %s: %w (%v)", campaign, ctx.Err(), err)
+		case <-t.C:
+		}
+	}
 }

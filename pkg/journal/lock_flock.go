@@ -25,7 +25,7 @@ func (j *Journal) lockFile(ctx context.Context, campaign string) (func() error, 
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+		f, err := openLockFile(path)
 		if err != nil {
 			return nil, fmt.Errorf("lock campaign %s: %w", campaign, err)
 		}
@@ -75,4 +75,43 @@ func waitHolder(f *os.File) holder {
 		time.Sleep(10 * time.Millisecond)
 	}
 	return holder{}
+}
+
+// openLockFile opens or creates a lock file that is this user's own regular file and nothing
+// else: a symbolic or hard link planted at its path would make the holder record (written after
+// locking) overwrite the file it points to. O_NOFOLLOW refuses a link atomically; the Lstat
+// before it only gives the refusal a plain message on systems whose error for it is not ELOOP.
+// An existing lock file is made 0600 whatever mode it was left with.
+func openLockFile(path string) (*os.File, error) {
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		return nil, fmt.Errorf("lock file %s is a symbolic link: remove it (smscast never follows one)", path)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+	if errors.Is(err, syscall.ELOOP) {
+		return nil, fmt.Errorf("lock file %s is a symbolic link: remove it (smscast never follows one)", path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	st, _ := fi.Sys().(*syscall.Stat_t)
+	switch {
+	case !fi.Mode().IsRegular():
+		err = fmt.Errorf("lock file %s is not a regular file: remove it", path)
+	case st != nil && uint64(st.Nlink) > 1:
+		err = fmt.Errorf("lock file %s has other names (hard links): remove it", path)
+	case st != nil && int(st.Uid) != os.Geteuid():
+		err = fmt.Errorf("lock file %s belongs to another user (uid %d): remove it, or run smscast as that user", path, st.Uid)
+	case fi.Mode().Perm() != 0o600:
+		err = f.Chmod(0o600)
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
 }

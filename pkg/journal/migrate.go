@@ -84,6 +84,9 @@ var migrations = []string{
 	CREATE INDEX campaigns_fingerprint ON campaigns (fingerprint);
 	ALTER TABLE deliveries ADD COLUMN checksum TEXT NOT NULL DEFAULT '';
 	CREATE INDEX deliveries_checksum ON deliveries (checksum);`,
+	// 3: the lock holder's process start (Linux: ticks since boot, from /proc/<pid>/stat), so
+	// that a pid reused by another program is not taken for the holder.
+	`ALTER TABLE locks ADD COLUMN pstart TEXT NOT NULL DEFAULT '';`,
 }
 
 // migrate brings the journal at path to len(ms), all steps in one transaction, or explains why

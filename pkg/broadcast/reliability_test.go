@@ -225,3 +225,65 @@ func TestTwilioOutageStopsThenResumes(t *testing.T) {
 	}
 	checkExactlyOnce(t, j, up, n)
 }
+
+// TestLateAndFailingCreatesAreNeverSentTwice is issue 10's third finding, in process: the real
+// twilio provider (twilio.timeout 250 ms) against the fake that takes creates in late (at delays
+// around the timeout), stores them and answers 500 or a gateway's HTML 504, or goes down after N
+// messages. Run again while anything is left, every number ends with exactly one message.
+func TestLateAndFailingCreatesAreNeverSentTwice(t *testing.T) {
+	const n = 40
+	tests := []struct {
+		name   string
+		faults twiliotest.Faults
+		outage bool // end the outage before the second run
+	}{
+		{"late acceptance just before the client's timeout", twiliotest.Faults{LateAccept: 0.3, LateBy: faultTimeout - 50*time.Millisecond}, false},
+		{"late acceptance just after the client's timeout", twiliotest.Faults{LateAccept: 0.3, LateBy: faultTimeout + 50*time.Millisecond}, false},
+		{"late acceptance well after the client's timeout", twiliotest.Faults{LateAccept: 0.3, LateBy: 3 * faultTimeout / 2}, false},
+		{"accept-then-500", twiliotest.Faults{AcceptThen500: 0.2}, false},
+		{"accept-then-HTML-504", twiliotest.Faults{AcceptThen504: 0.2}, false},
+		{"500 before the create", twiliotest.Faults{ServerErrors: 0.2}, false},
+		{"an outage after 10 messages", twiliotest.Faults{OutageAfter: 10}, true},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := twiliotest.NewServer(twiliotest.WithSeed(uint64(i+1)), twiliotest.WithFaults(tt.faults))
+			defer srv.Close()
+			p := newTwilioProviderTimeout(t, srv, nil, faultTimeout)
+			j := newTwilioCampaign(t, n)
+			cfg := broadcast.Config{
+				Workers: 8, GraceFloor: time.Millisecond, BackoffBase: 5 * time.Millisecond, BackoffMax: 50 * time.Millisecond,
+				BreakerPause: 50 * time.Millisecond, BreakerPauseMax: 100 * time.Millisecond, OutageLimit: 500 * time.Millisecond,
+			}
+			runs, outages := 0, 0
+			for res := (broadcast.Result{Pending: n}); res.Pending > 0; runs++ {
+				if runs == 6 {
+					t.Fatalf("after %d runs: %v", runs, res.Counts)
+				}
+				var err error
+				res, err = broadcast.Run(context.Background(), j, "c", p, cfg)
+				var outage *broadcast.OutageError
+				switch {
+				case tt.outage && errors.As(err, &outage):
+					outages++
+					srv.EndOutage()
+				case err != nil:
+					t.Fatalf("run %d: %v", runs+1, err)
+				}
+				if res.Unknown > 0 || res.Failed > 0 {
+					t.Fatalf("run %d: %v, want no unknown or failed", runs+1, res.Counts)
+				}
+			}
+			faults := map[string]int{}
+			for _, m := range srv.Messages() {
+				faults[m.Fault]++
+			}
+			t.Logf("%d runs; messages at the fake by fault: %v", runs, faults)
+			if exercised := len(faults) > 1 || outages > 0 || srv.Requests() > 2*n; !exercised {
+				t.Errorf("the faults were not exercised: %v, %d requests", faults, srv.Requests())
+			}
+			checkExactlyOnce(t, j, srv, n)
+		})
+	}
+}

@@ -358,7 +358,7 @@ func (p *Provider) Find(ctx context.Context, m sms.Message, since time.Time) (sm
 	} else {
 		q.Set("tag", campaignTag)
 	}
-	cutoff := since.Add(-FindSkew)
+	cutoff := since.Add(-FindSkew).Truncate(time.Second) // start_at and created_at have whole seconds
 	var best *message
 	var bestAt time.Time
 	for n := 1; ; n++ {

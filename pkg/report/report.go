@@ -1,8 +1,11 @@
-// Package report turns a campaign's journal into the delivery report and the list of patients to phone.
+// Package report turns a campaign's journal into the delivery report and the list of patients to
+// phone: CSV that Japanese Excel opens (UTF-8 with a BOM, headers and words in Japanese or
+// English), JSON with English keys, and the call list as a page to print.
 package report
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -30,14 +33,9 @@ type Row struct {
 	MessageID string `csv:"message_id" json:"message_id,omitempty"`
 	Time      string `csv:"time" json:"time,omitempty"`
 	SentWith  string `csv:"sent_with" json:"sent_with,omitempty"` // other rows one shared message covered
-}
 
-// CallRow is one patient staff still have to phone.
-type CallRow struct {
-	Row    int    `csv:"row" json:"row"`
-	Name   string `csv:"name" json:"name"`
-	Phone  string `csv:"phone" json:"phone"`
-	Reason string `csv:"reason" json:"reason"`
+	at     time.Time // Time, for the Japanese CSV
+	others []int     // the rows of SentWith
 }
 
 // Rows expands deliveries into one report row per patient row, in list order.
@@ -57,9 +55,11 @@ func Rows(ds []journal.Delivery) []Row {
 			}
 			if !d.UpdatedAt.IsZero() {
 				r.Time = d.UpdatedAt.Format(time.RFC3339)
+				r.at = d.UpdatedAt
 			}
 			if len(d.Patients) > 1 {
-				r.SentWith = otherRows(d.Patients, p.Row)
+				r.others = otherRows(d.Patients, p.Row)
+				r.SentWith = "rows " + joinInts(r.others, " ")
 			}
 			rows = append(rows, r)
 		}
@@ -68,18 +68,22 @@ func Rows(ds []journal.Delivery) []Row {
 	return rows
 }
 
-func otherRows(ps []journal.Patient, self int) string {
-	var b strings.Builder
+func otherRows(ps []journal.Patient, self int) []int {
+	var rows []int
 	for _, p := range ps {
-		if p.Row == self {
-			continue
+		if p.Row != self {
+			rows = append(rows, p.Row)
 		}
-		if b.Len() > 0 {
-			b.WriteString(" ")
-		}
-		b.WriteString(strconv.Itoa(p.Row))
 	}
-	return "rows " + b.String()
+	return rows
+}
+
+func joinInts(v []int, sep string) string {
+	s := make([]string, len(v))
+	for i, n := range v {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, sep)
 }
 
 // Reached reports whether a delivery in state s needs no phone call.
@@ -91,104 +95,96 @@ func Reached(s journal.State) bool {
 	return false
 }
 
-// Options tune the call list.
+// Options tune the reports.
 type Options struct {
 	// Now and NotDeliveredAfter put on the call list a message the provider accepted but has not
-	// reported delivered this long after it was sent (used after status refreshes receipts).
+	// reported delivered this long after it was sent (used after status refreshes receipts). Now
+	// is also the time printed at the top of the call list page.
 	Now               time.Time
 	NotDeliveredAfter time.Duration
+
+	// Lang is the language of the CSV headers, of the state and reason words, and of the call list
+	// page: "ja" or "en" (the default). The JSON report keeps its English keys and codes.
+	Lang string
+	// Location is the time zone of the times written in Japanese and on the page; nil keeps the
+	// journal's.
+	Location *time.Location
+	// ByUrgency orders the call list by who to phone first (see CallList) instead of list order.
+	ByUrgency bool
+	// Contacts, read from the campaign's list, add to the call list every number of a patient, the
+	// ID, フリガナ and 備考 columns and the clinic's call_list_columns. Without it the call list has
+	// what the journal records: the row, the name and the number texted.
+	Contacts *Contacts
 }
 
-// CallList lists every patient not reached, in list order, with the reason in plain words.
-func CallList(ds []journal.Delivery, opt Options) []CallRow {
-	late := map[int]bool{}
-	if opt.NotDeliveredAfter > 0 {
-		for _, d := range ds {
-			if (d.State == journal.Submitted || d.State == journal.Sent) && !d.SendingAt.IsZero() &&
-				opt.Now.Sub(d.SendingAt) >= opt.NotDeliveredAfter {
-				for _, p := range d.Patients {
-					late[p.Row] = true
-				}
-			}
-		}
+func (o Options) lang() string {
+	if o.Lang == LangJA {
+		return LangJA
 	}
-	var out []CallRow
-	for _, r := range Rows(ds) {
-		s := journal.State(r.State)
-		reason := callReason(s, r.Reason)
-		if late[r.Row] {
-			reason = fmt.Sprintf("not delivered %s after sending", humanAge(opt.NotDeliveredAfter))
-		} else if Reached(s) {
-			continue
-		}
-		out = append(out, CallRow{Row: r.Row, Name: r.Name, Phone: r.Phone, Reason: reason})
-	}
-	return out
-}
-
-func humanAge(d time.Duration) string {
-	if d >= time.Hour && d%time.Hour == 0 {
-		return fmt.Sprintf("%d h", d/time.Hour)
-	}
-	return d.Round(time.Minute).String()
-}
-
-func callReason(s journal.State, reason string) string {
-	switch s {
-	case journal.Pending, journal.Sending:
-		return "not sent yet: the run stopped before this message"
-	case journal.Unknown:
-		if reason == "" {
-			return "unknown whether the message was sent"
-		}
-		return "unknown whether the message was sent: " + reason
-	}
-	if reason == "" {
-		return string(s)
-	}
-	return reason
+	return LangEN
 }
 
 // Paths are the files Write produced.
-type Paths struct{ CSV, JSON, Call string }
+type Paths struct{ CSV, JSON, Call, CallHTML string }
 
-// Write writes <campaign>.csv, <campaign>.json and <campaign>-call.csv into dir.
+// Write writes <campaign>.csv, <campaign>.json, <campaign>-call.csv and the printable call list
+// <campaign>-call.html into dir.
 func Write(dir string, c journal.Campaign, ds []journal.Delivery, opt Options) (Paths, error) {
 	p := Paths{
-		CSV:  filepath.Join(dir, c.ID+".csv"),
-		JSON: filepath.Join(dir, c.ID+".json"),
-		Call: filepath.Join(dir, c.ID+"-call.csv"),
+		CSV:      filepath.Join(dir, c.ID+".csv"),
+		JSON:     filepath.Join(dir, c.ID+".json"),
+		Call:     filepath.Join(dir, c.ID+"-call.csv"),
+		CallHTML: filepath.Join(dir, c.ID+"-call.html"),
 	}
 	rows := Rows(ds)
-	if err := writeCSV(p.CSV, neutralizeRows(rows)); err != nil {
+	data, err := reportCSV(rows, opt)
+	if err != nil {
+		return p, fmt.Errorf("write %s: %w", p.CSV, err)
+	}
+	if err := WriteFile(p.CSV, data); err != nil {
 		return p, err
 	}
-	data, err := json.MarshalIndent(newJSONReport(c, ds, rows), "", "  ")
+	data, err = json.MarshalIndent(newJSONReport(c, ds, rows), "", "  ")
 	if err != nil {
 		return p, err
 	}
 	if err := WriteFile(p.JSON, append(data, '\n')); err != nil {
 		return p, err
 	}
-	if err := WriteCallList(p.Call, CallList(ds, opt)); err != nil {
+	calls := CallList(ds, opt)
+	if err := WriteCallList(p.Call, calls, opt); err != nil {
+		return p, err
+	}
+	page, err := CallListHTML(c, calls, opt)
+	if err != nil {
+		return p, fmt.Errorf("write %s: %w", p.CallHTML, err)
+	}
+	if err := WriteFile(p.CallHTML, page); err != nil {
 		return p, err
 	}
 	return p, nil
 }
 
-// WriteFormat writes one report to path: "csv" (the delivery report), "json", or "call" (the
-// call list). A path of "-" writes to w instead, e.g. standard output.
+// WriteFormat writes one report to path: "csv" (the delivery report), "json", "call" (the
+// call list) or "call-html" (the call list as a page to print). A path of "-" writes to w
+// instead, e.g. standard output.
 func WriteFormat(w io.Writer, path, format string, c journal.Campaign, ds []journal.Delivery, opt Options) error {
 	var data []byte
 	switch format {
 	case "csv":
-		b, err := csvBytes(neutralizeRows(Rows(ds)))
+		b, err := reportCSV(Rows(ds), opt)
 		if err != nil {
 			return err
 		}
 		data = b
 	case "call":
-		b, err := csvBytes(neutralizeCalls(CallList(ds, opt)))
+		b, err := callCSV(CallList(ds, opt), opt)
+		if err != nil {
+			return err
+		}
+		data = b
+	case "call-html":
+		b, err := CallListHTML(c, CallList(ds, opt), opt)
 		if err != nil {
 			return err
 		}
@@ -200,27 +196,13 @@ func WriteFormat(w io.Writer, path, format string, c journal.Campaign, ds []jour
 		}
 		data = append(b, '\n')
 	default:
-		return fmt.Errorf("unknown report format %q: use csv, json or call", format)
+		return fmt.Errorf("unknown report format %q: use csv, json, call or call-html", format)
 	}
 	if path == "-" {
 		_, err := w.Write(data)
 		return err
 	}
 	return WriteFile(path, data)
-}
-
-// WriteCallList writes the call list as CSV that Japanese Excel opens.
-func WriteCallList(path string, rows []CallRow) error {
-	return writeCSV(path, neutralizeCalls(rows))
-}
-
-func neutralizeCalls(rows []CallRow) []CallRow {
-	out := make([]CallRow, len(rows))
-	for i, r := range rows {
-		r.Name, r.Phone, r.Reason = Neutralize(r.Name), Neutralize(r.Phone), Neutralize(r.Reason)
-		out[i] = r
-	}
-	return out
 }
 
 type jsonReport struct {
@@ -248,20 +230,57 @@ func newJSONReport(c journal.Campaign, ds []journal.Delivery, rows []Row) jsonRe
 	}
 }
 
-// writeCSV writes v (a slice of csv-tagged structs) as UTF-8 CSV with a BOM, so that Japanese
-// Excel opens it as UTF-8 instead of guessing CP932.
-func writeCSV(path string, v any) error {
-	data, err := csvBytes(v)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+// reportCSV is the delivery report as CSV: English headers and state codes (the csv tags of Row),
+// or Japanese headers and words for staff.
+func reportCSV(rows []Row, opt Options) ([]byte, error) {
+	rows = neutralizeRows(rows)
+	if opt.lang() != LangJA {
+		return csvBytes(rows)
 	}
-	return WriteFile(path, data)
+	table := [][]string{jaRowHeaders}
+	for _, r := range rows {
+		s := journal.State(r.State)
+		sentWith := ""
+		if len(r.others) > 0 {
+			sentWith = joinInts(r.others, ", ") + "行目と同じ送信"
+		}
+		table = append(table, []string{strconv.Itoa(r.Row), r.Name, r.Phone, r.E164, stateWords[s].in(LangJA),
+			situation(s, r.Reason, "", LangJA), r.Reason, r.ErrorCode, r.MessageID, localTime(r.at, opt, LangJA), sentWith})
+	}
+	return tableBytes(table)
 }
 
+// localTime writes t for a reader: 2026/11/21 18:00 in Japanese, which Excel reads as a date.
+func localTime(t time.Time, opt Options, lang string) string {
+	if t.IsZero() {
+		return ""
+	}
+	if opt.Location != nil {
+		t = t.In(opt.Location)
+	}
+	if lang == LangJA {
+		return t.Format("2006/01/02 15:04")
+	}
+	return t.Format("2006-01-02 15:04")
+}
+
+// csvBytes writes v (a slice of csv-tagged structs) as UTF-8 CSV with a BOM, so that Japanese
+// Excel opens it as UTF-8 instead of guessing CP932.
 func csvBytes(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.WriteString("\ufeff")
 	if err := gocsv.Marshal(v, &buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// tableBytes writes rows of cells as csvBytes does. Callers neutralise the cells.
+func tableBytes(table [][]string) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteString("\ufeff")
+	w := csv.NewWriter(&buf)
+	if err := w.WriteAll(table); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil

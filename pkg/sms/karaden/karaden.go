@@ -193,10 +193,11 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// RequestTimeout is how long after a request timed out on our side a message it created may
-// still appear at Karaden. Karaden publishes no server-side timeout; a create Karaden was still
-// working on when we gave up is assumed to finish within as long again as we waited.
-func (p *Provider) RequestTimeout() time.Duration { return 2 * p.cfg.Timeout }
+// RequestTimeout is the timeout of one request (karaden.timeout), which sms.Timeouter asks for:
+// the engine waits a multiple of it after an ambiguous send before it asks Find, so that a create
+// Karaden finished after we gave up has appeared. Karaden publishes no server-side timeout of its
+// own.
+func (p *Provider) RequestTimeout() time.Duration { return p.cfg.Timeout }
 
 // message is Karaden's Message object, the fields smscast reads.
 type message struct {

@@ -53,6 +53,11 @@ type Config struct {
 	Sim          SimConfig          `yaml:"sim" mapstructure:"sim"`
 	Twilio       TwilioConfig       `yaml:"twilio" mapstructure:"twilio"`
 
+	// CallListColumns are more columns of the patient list to show on the call list (担当, 透析曜日, …).
+	CallListColumns []string `yaml:"call_list_columns" mapstructure:"call_list_columns"`
+	// OutageAdvice is the clinic's own advice added to the outage notice, {{.OutageAdvice}}.
+	OutageAdvice string `yaml:"outage_advice" mapstructure:"outage_advice"`
+
 	rateSet bool // rate was given somewhere; otherwise the provider's default applies
 }
 

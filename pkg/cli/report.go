@@ -25,9 +25,10 @@ func newCmdReport(d *Deps, g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "report <campaign>",
 		Short: "Write a campaign's delivery report and call list again from the journal",
-		Long: `Report writes <campaign>.csv, <campaign>.json and <campaign>-call.csv into --report-dir again
-from the journal. With --out FILE it writes only the --format chosen (csv, json, or call for the
-call list) to FILE; --out - prints it.`,
+		Long: `Report writes <campaign>.csv, <campaign>.json, <campaign>-call.csv and the call list as a page
+to print, <campaign>-call.html, into --report-dir again from the journal. With --out FILE it
+writes only the --format chosen (csv, json, call for the call list, or call-html for the page to
+print) to FILE; --out - prints it.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			o.cmd, o.Campaign = c, args[0]
@@ -38,16 +39,16 @@ call list) to FILE; --out - prints it.`,
 	f.String("report-dir", "", "directory for the report (default .)")
 	f.String("journal", "", "journal file (default $XDG_DATA_HOME/smscast/journal.db)")
 	f.StringVar(&o.CallList, "call-list", "", "also write the call list to this file")
-	f.StringVar(&o.Format, "format", "csv", "with --out: csv, json, or call (the call list)")
+	f.StringVar(&o.Format, "format", "csv", "with --out: csv, json, call (the call list) or call-html (the call list to print)")
 	f.StringVar(&o.Out, "out", "", "write only --format to this `FILE` (- for standard output)")
 	return cmd
 }
 
 func reportRun(ctx context.Context, d *Deps, o *reportOptions) error {
 	switch o.Format {
-	case "csv", "json", "call":
+	case "csv", "json", "call", "call-html":
 	default:
-		return usageErr("use --format csv, json or call", "--format %q: unknown report format", o.Format)
+		return usageErr("use --format csv, json, call or call-html", "--format %q: unknown report format", o.Format)
 	}
 	cfg, j, c, err := openCampaign(ctx, d, o.cmd, o.g, o.Campaign)
 	if err != nil {
@@ -68,7 +69,7 @@ func reportRun(ctx context.Context, d *Deps, o *reportOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(d.Stdout, "Report:     %s\nCall list:  %s\n", paths.CSV, paths.Call)
+	fmt.Fprintf(d.Stdout, "Report:     %s\nCall list:  %s\nTo print:   %s\n", paths.CSV, paths.Call, paths.CallHTML)
 	return nil
 }
 
@@ -99,8 +100,8 @@ func openCampaign(ctx context.Context, d *Deps, cmd *cobra.Command, g *globalOpt
 	return cfg, j, c, nil
 }
 
-// writeReports writes a campaign's report, JSON and call list into dir, and the call list also to
-// callList when given.
+// writeReports writes a campaign's report, JSON, call list and call list page into dir, and the
+// call list also to callList when given.
 // It returns the deliveries it reported on.
 func writeReports(ctx context.Context, j *journal.Journal, c journal.Campaign, dir, callList string, opt report.Options) (report.Paths, []journal.Delivery, error) {
 	ds, err := j.Deliveries(context.WithoutCancel(ctx), c.ID)
@@ -112,7 +113,7 @@ func writeReports(ctx context.Context, j *journal.Journal, c journal.Campaign, d
 		return paths, nil, failErr(err, "pass a writable directory with --report-dir; the journal still has every result")
 	}
 	if callList != "" {
-		if err := report.WriteCallList(callList, report.CallList(ds, opt)); err != nil {
+		if err := report.WriteCallList(callList, report.CallList(ds, opt), opt); err != nil {
 			return paths, nil, failErr(err, "")
 		}
 		paths.Call = callList

@@ -6,6 +6,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	// The timezone database inside the binary: Windows has none where Go looks, and the clinic's
+	// "today" (config timezone: Asia/Tokyo) must be right there too.
+	_ "time/tzdata"
 
 	"github.com/smscast/smscast/pkg/cli"
 )

@@ -104,6 +104,13 @@ func TestRetypedCommandAfterSIGKILLResumesTheSameCampaign(t *testing.T) {
 		t.Fatalf("the kill came too late (%d sent)", before)
 	}
 
+	for _, cmd := range [][]string{{"history"}, {"status", "--report-dir", dir}} {
+		r := runBin(t, bin, dir, nil, cmd...)
+		if !strings.Contains(r.stderr, "without finishing") || !strings.Contains(r.stderr, "run the same send command again") {
+			t.Errorf("%s after a kill must say the last send stopped and how to resume; stderr:\n%s", cmd[0], r.stderr)
+		}
+	}
+
 	var first runOut
 	for i := 0; ; i++ {
 		r := runBin(t, bin, dir, slow, args...)

@@ -301,7 +301,10 @@ func Run(ctx context.Context, j *journal.Journal, campaign string, s sms.Sender,
 // timeout found nothing and every patient was texted twice.
 func graceFor(s sms.Sender, cfg Config) time.Duration {
 	timeout := cfg.RequestTimeout
-	if t, ok := s.(sms.Timeouter); ok && t.RequestTimeout() > 0 {
+	if t, ok := s.(sms.Timeouter); ok {
+		if t.RequestTimeout() == 0 {
+			return 0 // accepted synchronously or not at all: nothing can show later
+		}
 		timeout = t.RequestTimeout()
 	}
 	return max(2*timeout, cfg.GraceFloor)

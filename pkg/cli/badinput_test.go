@@ -100,7 +100,7 @@ func badCases() []badCase {
 			want: `quiet_hours "21:00-25:00": "25:00" is not a time of day: write it from 00:00 to 23:59`},
 		{name: "a misspelt time zone", args: conf("bad-timezone.yaml"),
 			want: `time zone "Asia/Tokio" is unknown: write an IANA name such as Asia/Tokyo`},
-		{name: "an unknown provider", args: conf("unknown-provider.yaml"), want: `unknown provider "pigeon" (known: sim, twilio)`},
+		{name: "an unknown provider", args: conf("unknown-provider.yaml"), want: `unknown provider "pigeon" (known: karaden, sim, smsgate, twilio)`},
 		{name: "twilio without credentials", args: conf("twilio-no-credentials.yaml"), want: "twilio: no account: set TWILIO_ACCOUNT_SID"},
 		{name: "twilio with a plain-http base URL to another host", args: conf("twilio-http-base-url.yaml"), env: twilioCreds,
 			want: `twilio.base_url "http://twilio-proxy.example.org" uses plain http, which is allowed only for loopback addresses`},

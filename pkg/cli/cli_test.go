@@ -37,6 +37,10 @@ func newTestEnv(t *testing.T) *testEnv {
 			"HOME":            dir,
 			"XDG_CONFIG_HOME": filepath.Join(dir, "config"),
 			"XDG_DATA_HOME":   filepath.Join(dir, "data"),
+			// A send whose outcome is unknown (a fake's 5xx) is looked up again after twice the
+			// provider's timeout: short here, so such tests take a second, not a minute.
+			"SMSCAST_RECONCILE_GRACE": "20ms",
+			"SMSCAST_TWILIO_TIMEOUT":  "500ms",
 		},
 		now: time.Date(2026, 11, 21, 9, 30, 0, 0, time.FixedZone("JST", 9*3600)),
 	}
@@ -45,11 +49,14 @@ func newTestEnv(t *testing.T) *testEnv {
 func (e *testEnv) run(args ...string) run {
 	e.t.Helper()
 	var out, errb bytes.Buffer
+	// The clock starts at e.now for every run and then moves with real time, as the engine's
+	// waits (a grace period, a backoff) need it to.
+	start := time.Now()
 	d := &Deps{
 		Stdin: strings.NewReader(e.in), Stdout: &out, Stderr: &errb,
 		StdinTTY: e.tty, StdoutTTY: e.tty, StderrTTY: e.tty,
 		LookupEnv: func(k string) (string, bool) { v, ok := e.env[k]; return v, ok },
-		Now:       func() time.Time { return e.now },
+		Now:       func() time.Time { return e.now.Add(time.Since(start)) },
 		Version:   "1.2.3-test",
 	}
 	code := Main(context.Background(), d, args)

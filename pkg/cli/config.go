@@ -24,6 +24,9 @@ import (
 
 	"github.com/smscast/smscast/pkg/internal/editdist"
 	"github.com/smscast/smscast/pkg/message"
+	"github.com/smscast/smscast/pkg/schedule"
+	"github.com/smscast/smscast/pkg/sms/karaden"
+	"github.com/smscast/smscast/pkg/sms/smsgate"
 )
 
 // Config is every setting smscast reads from its config file, SMSCAST_* variables and flags.
@@ -50,15 +53,21 @@ type Config struct {
 	Timezone     string             `yaml:"timezone" mapstructure:"timezone"`
 	CallAfter    time.Duration      `yaml:"call_after" mapstructure:"call_after"`
 	RepeatWindow time.Duration      `yaml:"repeat_window" mapstructure:"repeat_window"`
-	Sim          SimConfig          `yaml:"sim" mapstructure:"sim"`
-	Twilio       TwilioConfig       `yaml:"twilio" mapstructure:"twilio"`
+	// ReconcileGrace is the least wait from an ambiguous attempt to the lookup that decides
+	// whether to send again (twice the provider's timeout when that is longer).
+	ReconcileGrace time.Duration  `yaml:"reconcile_grace" mapstructure:"reconcile_grace"`
+	Sim            SimConfig      `yaml:"sim" mapstructure:"sim"`
+	Twilio         TwilioConfig   `yaml:"twilio" mapstructure:"twilio"`
+	Karaden        karaden.Config `yaml:"karaden" mapstructure:"karaden"`
+	Smsgate        smsgate.Config `yaml:"smsgate" mapstructure:"smsgate"`
 
 	// CallListColumns are more columns of the patient list to show on the call list (担当, 透析曜日, …).
 	CallListColumns []string `yaml:"call_list_columns" mapstructure:"call_list_columns"`
 	// OutageAdvice is the clinic's own advice added to the outage notice, {{.OutageAdvice}}.
 	OutageAdvice string `yaml:"outage_advice" mapstructure:"outage_advice"`
 
-	rateSet bool // rate was given somewhere; otherwise the provider's default applies
+	rateSet bool           // rate was given somewhere; otherwise the provider's default applies
+	loc     *time.Location // Timezone, loaded: every date and time smscast computes or shows
 }
 
 // SimConfig configures the built-in simulator.
@@ -85,14 +94,15 @@ type TwilioConfig struct {
 
 func defaultConfig() map[string]any {
 	return map[string]any{
-		"provider":      "sim",
-		"region":        "JP",
-		"lang":          "ja",
-		"workers":       4,
-		"max_parts":     3,
-		"currency":      "",
-		"call_after":    "2h",
-		"repeat_window": "12h",
+		"provider":        "sim",
+		"region":          "JP",
+		"lang":            "ja",
+		"workers":         4,
+		"max_parts":       3,
+		"currency":        "",
+		"call_after":      "2h",
+		"repeat_window":   "12h",
+		"reconcile_grace": "30s",
 	}
 }
 
@@ -173,6 +183,8 @@ func loadConfig(d *Deps, cmd *cobra.Command, path string) (*Config, error) {
 		return nil, usageErr("e.g. rate: 10 (messages per second), or 0 for no limit", "rate: %g must not be negative", cfg.Rate)
 	case cfg.MaxParts < 0:
 		return nil, usageErr("e.g. max_parts: 3", "max_parts: %d must not be negative", cfg.MaxParts)
+	case cfg.ReconcileGrace < 0:
+		return nil, usageErr("e.g. reconcile_grace: 30s", "reconcile_grace: %s must not be negative", cfg.ReconcileGrace)
 	case cfg.RepeatWindow < 0:
 		return nil, usageErr("e.g. repeat_window: 12h (0 turns the check off)", "repeat_window: %s must not be negative", cfg.RepeatWindow)
 	case cfg.CallAfter < 0:
@@ -188,6 +200,9 @@ func loadConfig(d *Deps, cmd *cobra.Command, path string) (*Config, error) {
 		return nil, usageErr("set lang (config, SMSCAST_LANG or --lang) to ja or en", "lang %q: messages are written in ja or en", cfg.Lang)
 	}
 	cfg.rateSet = v.IsSet("rate")
+	if cfg.loc, err = schedule.LoadLocation(cfg.Timezone); err != nil {
+		return nil, asUsage(err, "fix timezone in the config, e.g. Asia/Tokyo")
+	}
 	for _, p := range []*string{&cfg.Journal, &cfg.ReportDir, &cfg.TemplatesDir, &cfg.OptoutFile, &cfg.Sim.Outbox} {
 		*p = expandHome(d, *p)
 	}
@@ -220,7 +235,7 @@ func checkConfigFile(path string, data []byte) error {
 	dec.KnownFields(true)
 	var cfg Config
 	if key, line, ok := secretKey(data); ok {
-		return usageErr("delete it from the file and set TWILIO_AUTH_TOKEN / TWILIO_API_SECRET in the environment instead",
+		return usageErr("delete it from the file and set it in the environment instead (TWILIO_AUTH_TOKEN, TWILIO_API_SECRET, KARADEN_API_KEY, SMSGATE_PASSWORD: see `smscast help environment`)",
 			"config %s line %d: %s: secrets are never read from the config file", path, line, key)
 	}
 	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) { // an empty file is a valid config
@@ -258,7 +273,8 @@ func explainYAML(data []byte, e string) string {
 				best, bestD = k, d
 			}
 		}
-		under := map[string]string{"cli.SimConfig": " under sim:", "cli.TwilioConfig": " under twilio:"}[m[5]]
+		under := map[string]string{"cli.SimConfig": " under sim:", "cli.TwilioConfig": " under twilio:",
+			"karaden.Config": " under karaden:", "smsgate.Config": " under smsgate:"}[m[5]]
 		if best != "" {
 			return fmt.Sprintf("line %d: unknown key %q%s (did you mean %s?)", line, m[4], under, best)
 		}
@@ -344,10 +360,11 @@ func configKeys(t reflect.Type, prefix string) []string {
 	var keys []string
 	for i := range t.NumField() {
 		f := t.Field(i)
-		if !f.IsExported() {
+		tag := f.Tag.Get("mapstructure")
+		if !f.IsExported() || tag == "" || tag == "-" {
 			continue
 		}
-		key := prefix + f.Tag.Get("mapstructure")
+		key := prefix + tag
 		if f.Type.Kind() == reflect.Struct {
 			keys = append(keys, configKeys(f.Type, key+".")...)
 			continue
@@ -402,5 +419,8 @@ func userDir(d *Deps, xdgVar, underHome, windowsVar string) string {
 	}
 	return ""
 }
+
+// now is the current time in the configured timezone.
+func (c *Config) now(d *Deps) time.Time { return d.Now().In(c.loc) }
 
 func (c *Config) String() string { return fmt.Sprintf("provider=%s region=%s", c.Provider, c.Region) }

@@ -8,7 +8,7 @@ import (
 
 // keyHelp describes every config key; a test checks it covers them all.
 var keyHelp = map[string]string{
-	"provider":                     "SMS provider: sim (default, no real SMS) or twilio",
+	"provider":                     "SMS provider: sim (default, no real SMS), twilio, karaden (空電プッシュ) or smsgate (an Android phone on the LAN)",
 	"region":                       "default country for numbers written without a country code (default JP)",
 	"lang":                         "default message language: ja (default) or en",
 	"clinic":                       "clinic name, the {{.Clinic}} field of templates",
@@ -17,6 +17,7 @@ var keyHelp = map[string]string{
 	"quiet_hours":                  "reminders are not sent in this daily window, e.g. 21:00-08:00",
 	"timezone":                     "time zone of quiet hours and dates, e.g. Asia/Tokyo (default: the computer's)",
 	"call_after":                   "status: a message not delivered this long after sending goes on the call list (default 2h)",
+	"reconcile_grace":              "after a send whose outcome is unknown (a timeout, a 5xx), wait at least this long before asking the provider whether it arrived (default 30s)",
 	"repeat_window":                "a number accepted the identical text this recently is not sent it again, in any campaign, unless --again (default 12h; 0 turns it off)",
 	"clinic_phone":                 "clinic phone number, the {{.ClinicPhone}} field of templates",
 	"call_list_columns":            "more columns of the patient list to show on the call list, e.g. [担当, 透析曜日]",
@@ -44,6 +45,15 @@ var keyHelp = map[string]string{
 	"twilio.validity_period":       "seconds Twilio may queue a message before giving up",
 	"twilio.base_url":              "Twilio API base URL, for tests and proxies (http:// only for loopback)",
 	"twilio.timeout":               "timeout of one Twilio request, e.g. 15s",
+	"karaden.tenant_id":            "空電プッシュ tenant ID (テナントID, a UUID from the console)",
+	"karaden.service_id":           "空電プッシュ service ID (サービス設定ID, a number from the console)",
+	"karaden.base_url":             "空電プッシュ API base URL (default https://prg.karaden.jp/api; http:// only for loopback)",
+	"karaden.timeout":              "timeout of one 空電プッシュ request, e.g. 15s",
+	"smsgate.base_url":             "the Android phone's local server, e.g. http://192.168.1.20:8080 (http:// only on the LAN)",
+	"smsgate.username":             "the local server's user name, as the SMS Gateway app shows it",
+	"smsgate.sim_numbers":          "SIM slots to send from in turn, e.g. [1, 2] (default: the phone's default SIM)",
+	"smsgate.daily_limit":          "messages per SIM per day (default 200: Japanese carriers limit a line to about 200 SMS a day)",
+	"smsgate.timeout":              "timeout of one request to the phone, e.g. 10s",
 }
 
 func environmentHelp() string {
@@ -70,6 +80,8 @@ SECRETS (environment only, never flags; never printed)
   TWILIO_AUTH_TOKEN    Twilio auth token
   TWILIO_API_KEY       Twilio API key SID (with TWILIO_API_SECRET, instead of the auth token)
   TWILIO_API_SECRET    Twilio API key secret
+  KARADEN_API_KEY      空電プッシュ API key (provider karaden)
+  SMSGATE_PASSWORD     the Android phone's local server password (provider smsgate)
 
 OTHER
   SMSCAST_CONFIG       config file, as --config

@@ -57,13 +57,14 @@ func historyRun(ctx context.Context, d *Deps, o *historyOptions) error {
 	if err != nil {
 		return failErr(err, "")
 	}
+	printStopped(ctx, d.Stderr, j, cfg.loc)
 	entries := make([]historyEntry, 0, len(cs))
 	for _, c := range cs {
 		counts, err := j.Counts(ctx, c.ID)
 		if err != nil {
 			return failErr(err, "")
 		}
-		e := historyEntry{Campaign: c.ID, Created: c.CreatedAt.In(d.Now().Location()).Format("2006-01-02 15:04"),
+		e := historyEntry{Campaign: c.ID, Created: c.CreatedAt.In(cfg.loc).Format("2006-01-02 15:04"),
 			Template: c.Template, List: c.List, Provider: c.Provider, Test: c.Test, Counts: map[string]int{}}
 		for s, n := range counts {
 			e.Counts[string(s)] = n
@@ -111,7 +112,7 @@ func openExistingJournal(ctx context.Context, cfg *Config) (*journal.Journal, er
 	}
 	j, err := journal.Open(ctx, cfg.Journal)
 	if err != nil {
-		return nil, failErr(err, "pass another file with --journal")
+		return nil, failErr(err, "")
 	}
 	return j, nil
 }

@@ -129,6 +129,56 @@ func buildPlan(cfg *Config, o *sendOptions, tmpl *message.Template, list *roster
 	return p, nil
 }
 
+// applyProvider refuses, before anything exists, what the provider would refuse: a message longer
+// than it takes is an error naming the rows; a number it cannot text is skipped with its reason
+// and goes on the call list.
+func (p *plan) applyProvider(name string, spec providerSpec) error {
+	var long []int
+	longest := 0
+	for i := range p.deliveries {
+		d := &p.deliveries[i]
+		if d.State != journal.Pending {
+			continue
+		}
+		if spec.sendable != nil {
+			if ok, reason := spec.sendable(d.To); !ok {
+				d.State, d.Reason, d.Body, d.Segments = journal.Skipped, reason, "", 0
+				p.skipped[roster.Class("provider")]++
+				continue
+			}
+		}
+		if n := message.Count(d.Body).Characters; spec.maxChars > 0 && n > spec.maxChars {
+			longest = max(longest, n)
+			for _, pt := range d.Patients {
+				long = append(long, pt.Row)
+			}
+		}
+	}
+	if len(long) > 0 {
+		return usageErr("shorten the message or the --var values: nothing was sent",
+			"the message is %d characters long for %s, and %s sends at most %d: %s",
+			longest, rowsText(long), name, spec.maxChars, "no campaign was created")
+	}
+	return nil
+}
+
+// rowsText names rows as "row 7" or "rows 2, 3, 5 and 12 more".
+func rowsText(rows []int) string {
+	const show = 10
+	parts := make([]string, 0, show)
+	for _, r := range rows[:min(len(rows), show)] {
+		parts = append(parts, fmt.Sprint(r))
+	}
+	s := strings.Join(parts, ", ")
+	if len(rows) > show {
+		s += fmt.Sprintf(" and %d more", len(rows)-show)
+	}
+	if len(rows) == 1 {
+		return "row " + s
+	}
+	return "rows " + s
+}
+
 // dryRunDelivery is one element of the dry run's JSON deliveries array.
 type dryRunDelivery struct {
 	Row        int    `json:"row"`
@@ -303,6 +353,8 @@ func classWords(c roster.Class) string {
 		return "toll-free"
 	case roster.VoIP:
 		return "IP phone (050)"
+	case "provider":
+		return "not sendable through this provider"
 	}
 	return string(c)
 }

@@ -26,10 +26,11 @@ type progress struct {
 	total    int
 	failed   int
 	real     bool
+	loc      *time.Location // the configured timezone, for every time shown
 }
 
-func newProgress(d *Deps, real, events bool) *progress {
-	p := &progress{d: d, w: d.Stderr, interval: 5 * time.Second, real: real}
+func newProgress(d *Deps, real, events bool, loc *time.Location) *progress {
+	p := &progress{d: d, w: d.Stderr, interval: 5 * time.Second, real: real, loc: loc}
 	if events {
 		p.events = json.NewEncoder(d.Stdout)
 		p.events.SetEscapeHTML(false)
@@ -55,7 +56,7 @@ func (p *progress) emit(e ndjson) {
 	if p.events == nil {
 		return
 	}
-	e.Time = p.d.Now().Format(time.RFC3339)
+	e.Time = p.d.Now().In(p.loc).Format(time.RFC3339)
 	_ = p.events.Encode(e)
 }
 
@@ -95,7 +96,7 @@ func (p *progress) event(e broadcast.Event) {
 			_ = p.bar.Set(e.Done)
 			return
 		}
-		if now := p.d.Now(); now.Sub(p.last) >= p.interval {
+		if now := p.d.Now().In(p.loc); now.Sub(p.last) >= p.interval {
 			p.last = now
 			p.emit(ndjson{Event: "progress", Done: p.done, Total: p.total})
 			fmt.Fprintf(p.w, "%s sent %d of %d (%d failed)\n", now.Format("15:04:05"), p.done, p.total, p.failed)
@@ -106,7 +107,7 @@ func (p *progress) event(e broadcast.Event) {
 		}
 		p.emit(ndjson{Event: "pause", Message: e.Message})
 		if e.Message != "" {
-			fmt.Fprintf(p.w, "%s %s\n", p.d.Now().Format("15:04:05"), e.Message)
+			fmt.Fprintf(p.w, "%s %s\n", p.d.Now().In(p.loc).Format("15:04:05"), e.Message)
 		}
 	}
 }

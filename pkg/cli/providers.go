@@ -5,7 +5,9 @@ import (
 	"strings"
 
 	"github.com/smscast/smscast/pkg/sms"
+	"github.com/smscast/smscast/pkg/sms/karaden"
 	"github.com/smscast/smscast/pkg/sms/sim"
+	"github.com/smscast/smscast/pkg/sms/smsgate"
 	"github.com/smscast/smscast/pkg/sms/twilio"
 )
 
@@ -13,16 +15,37 @@ import (
 type providerSpec struct {
 	real        bool    // sends real SMS (the simulator does not)
 	defaultRate float64 // messages per second when neither --rate nor rate: is set; 0 = no limit
-	build       func(d *Deps, cfg *Config) (sms.Sender, error)
+	maxChars    int     // the longest message the provider takes, in characters; 0 = no limit
+	// sendable, when set, refuses numbers the provider cannot text (Karaden: Japanese mobiles
+	// only) before anything is sent; they go on the call list with its reason.
+	sendable func(e164 string) (ok bool, reason string)
+	build    func(d *Deps, cfg *Config) (sms.Sender, error)
 }
+
+// twilioMaxChars is Twilio's limit on a message body (error 21617 beyond it).
+const twilioMaxChars = 1600
 
 // providerTable is the one place that maps a provider name to its constructor. Adding a provider
 // means adding a line here; nothing registers itself.
 func providerTable() map[string]providerSpec {
 	return map[string]providerSpec{
-		"sim":    {real: false, defaultRate: 0, build: newSim},
-		"twilio": {real: true, defaultRate: twilio.DefaultRate, build: newTwilio},
+		"sim":     {real: false, defaultRate: 0, maxChars: twilioMaxChars, build: newSim},
+		"twilio":  {real: true, defaultRate: twilio.DefaultRate, maxChars: twilioMaxChars, build: newTwilio},
+		"karaden": {real: true, defaultRate: karaden.DefaultRate, maxChars: karaden.MaxChars, sendable: karaden.Sendable, build: newKaraden},
+		"smsgate": {real: true, defaultRate: smsgate.DefaultRate, maxChars: twilioMaxChars, build: newSmsgate},
 	}
+}
+
+func newKaraden(d *Deps, cfg *Config) (sms.Sender, error) {
+	kc := cfg.Karaden
+	kc.APIKey = d.getenv(karaden.EnvAPIKey)
+	return karaden.New(kc)
+}
+
+func newSmsgate(d *Deps, cfg *Config) (sms.Sender, error) {
+	sc := cfg.Smsgate
+	sc.Password = d.getenv(smsgate.PasswordEnv)
+	return smsgate.New(sc)
 }
 
 func lookupProvider(name string) (providerSpec, error) {
@@ -34,7 +57,7 @@ func lookupProvider(name string) (providerSpec, error) {
 			names = append(names, n)
 		}
 		sort.Strings(names)
-		return providerSpec{}, usageErr("use --provider "+strings.Join(names, " or "),
+		return providerSpec{}, usageErr("set provider (config file, SMSCAST_PROVIDER or --provider) to "+strings.Join(names, ", "),
 			"unknown provider %q (known: %s)", name, strings.Join(names, ", "))
 	}
 	return p, nil

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -166,10 +168,7 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 	if err != nil {
 		return err
 	}
-	loc, err := schedule.LoadLocation(cfg.Timezone)
-	if err != nil {
-		return asUsage(err, "fix timezone in the config, e.g. Asia/Tokyo")
-	}
+	loc := cfg.loc
 	qh, err := schedule.ParseQuietHours(cfg.QuietHours, loc)
 	if err != nil {
 		return asUsage(err, "fix quiet_hours in the config, e.g. 21:00-08:00")
@@ -228,6 +227,9 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 	plan, err := buildPlan(cfg, o, tmpl, list, vars, now)
 	if err != nil {
 		return asUsage(err, "")
+	}
+	if err := plan.applyProvider(cfg.Provider, spec); err != nil {
+		return err
 	}
 	if plan.sendable() == 0 {
 		if len(list.Rows) == 0 && (sel.where != nil || sel.rows != nil) {
@@ -296,6 +298,9 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 		return asUsage(err, "")
 	}
 	defer closeSender(sender)
+	if err := preflight(ctx, sender); err != nil {
+		return err
+	}
 	if j == nil {
 		if j, err = openJournal(ctx, cfg); err != nil {
 			return err
@@ -364,6 +369,26 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 	}
 	fmt.Fprintf(out, "Campaign %s created: %d messages to send.\n", c.ID, res.AddedPending)
 	return runCampaign(ctx, d, o, cfg, spec, sender, j, c, qh, false)
+}
+
+// preflightTimeout bounds the provider's pre-flight check.
+const preflightTimeout = 20 * time.Second
+
+// preflight asks a provider that can tell whether it answers and takes our credentials, before a
+// campaign exists: a wrong key or an unreachable phone must not leave a campaign of pending
+// deliveries behind.
+func preflight(ctx context.Context, s sms.Sender) error {
+	c, ok := s.(sms.Checker)
+	if !ok {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, preflightTimeout)
+	defer cancel()
+	if err := c.Check(ctx); err != nil {
+		return usageErr("fix the provider's settings (smscast help environment) and run the same command again: nothing was sent",
+			"the provider did not accept the pre-flight check: %v", err)
+	}
+	return nil
 }
 
 // openJournal opens (or creates) the journal. A journal that cannot be used is never replaced:
@@ -462,7 +487,7 @@ func runCampaign(ctx context.Context, d *Deps, o *sendOptions, cfg *Config, spec
 		if dec.Wait {
 			if o.NoWait {
 				fmt.Fprintf(out, "%s\nQuiet hours: %d messages stay pending; the same command sends them after %s.\n",
-					dec.Summary, todo, dec.Until.Format("15:04"))
+					dec.Summary, todo, dec.Until.In(cfg.loc).Format("15:04"))
 				return nil
 			}
 			fmt.Fprintf(out, "%s\n", dec.Summary)
@@ -477,11 +502,12 @@ func runCampaign(ctx context.Context, d *Deps, o *sendOptions, cfg *Config, spec
 	if !cfg.rateSet {
 		rate = spec.defaultRate
 	}
-	prog := newProgress(d, spec.real, o.Events)
+	prog := newProgress(d, spec.real, o.Events, cfg.loc)
 	res, runErr := broadcast.Run(ctx, j, c.ID, sender, broadcast.Config{
 		Workers:       cfg.Workers,
 		Rate:          rate,
 		ResendUnknown: o.ResendUnknown,
+		GraceFloor:    max(cfg.ReconcileGrace, time.Nanosecond), // 0 would mean the default
 		Now:           d.Now,
 		OnEvent:       prog.event,
 	})
@@ -625,17 +651,47 @@ func resolveTemplate(o *sendOptions, cfg *Config) (*message.Template, error) {
 	case o.Body != "":
 		return asUsageT(message.AdHoc(o.Body))
 	case o.BodyFile != "":
-		data, err := os.ReadFile(o.BodyFile)
+		text, err := readBodyFile(o.BodyFile)
 		if err != nil {
-			return nil, usageErr("check the path", "--body-file: %v", err)
+			return nil, err
 		}
-		return asUsageT(message.AdHoc(string(data)))
+		return asUsageT(message.AdHoc(text))
 	}
 	cat, err := message.LoadCatalog(cfg.TemplatesDir)
 	if err != nil {
 		return nil, asUsage(err, "fix the template file: nothing was sent")
 	}
 	return asUsageT(cat.Lookup(o.Template))
+}
+
+// maxBodyFile bounds --body-file: an SMS is at most 1,600 characters (6,400 bytes of UTF-8), and a
+// template may hold fields; anything much larger is the wrong file.
+const maxBodyFile = 64 << 10
+
+// readBodyFile reads --body-file as the text of a message: not a device or pipe that never ends,
+// not a binary file, not larger than a message could be.
+func readBodyFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", usageErr("check the path", "--body-file: %v", err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && !st.Mode().IsRegular() {
+		return "", usageErr("give a text file with the message", "--body-file %s: not a regular file", path)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxBodyFile+1))
+	if err != nil {
+		return "", usageErr("check the file", "--body-file %s: %v", path, err)
+	}
+	switch {
+	case len(data) > maxBodyFile:
+		return "", usageErr("give a text file with the message (an SMS is at most 1,600 characters)",
+			"--body-file %s: larger than %d KB: not a message", path, maxBodyFile>>10)
+	case bytes.IndexByte(data, 0) >= 0 || !utf8.Valid(data):
+		return "", usageErr("save the message as a text file in UTF-8 (in Notepad: 名前を付けて保存 → 文字コード UTF-8)",
+			"--body-file %s: not UTF-8 text (binary data or another encoding)", path)
+	}
+	return string(data), nil
 }
 
 func asUsageT(t *message.Template, err error) (*message.Template, error) {

@@ -98,6 +98,7 @@ func statusRun(ctx context.Context, d *Deps, o *statusOptions) error {
 	if o.JSON {
 		out = d.Stderr
 	}
+	printStopped(ctx, d.Stderr, j, cfg.loc)
 	deadline := d.Now().Add(o.Timeout)
 	for {
 		res, err := broadcast.Refresh(ctx, j, c.ID, checker, broadcast.RefreshConfig{
@@ -116,7 +117,7 @@ func statusRun(ctx context.Context, d *Deps, o *statusOptions) error {
 		for s, n := range res.Counts {
 			r.Counts[string(s)] = n
 		}
-		fmt.Fprintf(out, "%s %s: %s (%d checked, %d changed)\n", d.Now().Format("15:04:05"), c.ID, countsText(r.Counts), r.Checked, r.Changed)
+		fmt.Fprintf(out, "%s %s: %s (%d checked, %d changed)\n", cfg.now(d).Format("15:04:05"), c.ID, countsText(r.Counts), r.Checked, r.Changed)
 		if res.FirstErr != nil {
 			fmt.Fprintf(out, "  %d lookups failed, e.g. %v\n", res.Errors, res.FirstErr)
 		}

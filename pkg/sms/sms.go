@@ -40,7 +40,9 @@ type Checker interface {
 }
 
 // Timeouter reports the provider's own request timeout, so the engine can wait long enough for
-// a request that timed out on our side to show at the provider before it looks it up.
+// a request that timed out on our side to show at the provider before it looks it up. Zero means
+// the provider accepts synchronously and can never accept late (the simulator: a message is in its
+// outbox before Send returns, or not at all), so a lookup needs no grace period.
 type Timeouter interface {
 	RequestTimeout() time.Duration
 }

@@ -140,6 +140,10 @@ func New(cfg Config) (*Sender, error) {
 	return s, nil
 }
 
+// RequestTimeout is zero: the simulator accepts a message (and writes it to the outbox) before
+// Send returns, so a message it did not report is not there, now or later (sms.Timeouter).
+func (s *Sender) RequestTimeout() time.Duration { return 0 }
+
 // Close closes the outbox file, if any.
 func (s *Sender) Close() error {
 	s.outMu.Lock()

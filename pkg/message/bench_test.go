@@ -76,17 +76,3 @@ func BenchmarkRenderAndCount(b *testing.B) {
 		})
 	}
 }
-
-func BenchmarkCount(b *testing.B) {
-	for _, bb := range []struct{ name, body string }{
-		{"japanese", "【さくら透析クリニック】本日11月22日(日)の透析は停電のため中止します。ご自宅で待機してください。改めてご連絡します。"},
-		{"english", "Sakura Dialysis Clinic: Dialysis is cancelled today, Sun 22 Nov, because of a power cut. Please stay at home."},
-		{"emoji-multipart", "停電のため本日の透析は中止します👍ご自宅で待機してください。改めてご連絡します。停電のため本日の透析は中止します。ご自宅で待機してください。改めてご連絡します。"},
-	} {
-		b.Run(bb.name, func(b *testing.B) {
-			for b.Loop() {
-				Count(bb.body)
-			}
-		})
-	}
-}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/smscast/smscast/pkg/sms"
+	"github.com/smscast/smscast/pkg/sms/segment"
 )
 
 // APIVersion is the Karaden-Version every request sends.
@@ -245,7 +246,7 @@ func receipt(m *message) sms.Receipt {
 	r := sms.Receipt{ID: m.ID, Segments: int(m.ChargedCountPerSent)}
 	r.Status, r.ErrorCode, r.Reason = MapStatus(m.Status, m.Result, m.SentResult)
 	if r.Segments <= 0 && m.Body != "" {
-		r.Segments = segments(m.Body) // 0 until Karaden has charged it
+		r.Segments = segment.Count(m.Body).Segments // 0 until Karaden has charged it
 	}
 	if carriers[m.Carrier] {
 		r.Carrier = m.Carrier // not "checking" or "unknown"
@@ -292,7 +293,7 @@ func (p *Provider) Send(ctx context.Context, m sms.Message) (sms.Receipt, error)
 	}
 	r := receipt(&msg)
 	if r.Segments <= 0 {
-		r.Segments = segments(m.Body)
+		r.Segments = segment.Count(m.Body).Segments
 	}
 	return r, nil
 }

@@ -2,7 +2,6 @@ package karaden
 
 import (
 	"strings"
-	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -59,41 +58,3 @@ func allDigits(s string) bool {
 // chars counts characters as Karaden's 660-character limit does: one per character, full-width
 // or half-width alike.
 func chars(body string) int { return utf8.RuneCountInString(body) }
-
-// gsmBasic and gsmExtension are the GSM 03.38 default alphabet and its extension table (two
-// septets each). pkg/sms/segment is not written yet and providers may not import pkg/message, so
-// this is the smallest count that gives a receipt its segments before Karaden charges them.
-const (
-	gsmBasic     = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-	gsmExtension = "\f^{}\\[~]|€"
-)
-
-// segments counts the SMS parts of body: GSM-7 160 septets in one part, 153 per part when split;
-// otherwise UCS-2, 70 UTF-16 units in one part, 67 per part.
-func segments(body string) int {
-	septets, gsm := 0, true
-	for _, r := range body {
-		switch {
-		case strings.ContainsRune(gsmBasic, r):
-			septets++
-		case strings.ContainsRune(gsmExtension, r):
-			septets += 2
-		default:
-			gsm = false
-		}
-		if !gsm {
-			break
-		}
-	}
-	if gsm {
-		return parts(septets, 160, 153)
-	}
-	return parts(len(utf16.Encode([]rune(body))), 70, 67)
-}
-
-func parts(n, single, multi int) int {
-	if n <= single {
-		return 1
-	}
-	return (n + multi - 1) / multi
-}

@@ -22,9 +22,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/smscast/smscast/pkg/message"
 	"github.com/smscast/smscast/pkg/sms"
 	"github.com/smscast/smscast/pkg/sms/internal/pattern"
+	"github.com/smscast/smscast/pkg/sms/segment"
 )
 
 // Error codes the simulator returns, in sms.Error.Code and sms.Receipt.ErrorCode.
@@ -251,7 +251,7 @@ func (s *Sender) accept(m sms.Message) (Record, error) {
 }
 
 func (s *Sender) receipt(r Record) sms.Receipt {
-	n := message.Count(r.Body).Segments
+	n := segment.Count(r.Body).Segments
 	return sms.Receipt{ID: r.ID, Status: sms.StatusQueued, Segments: n}
 }
 

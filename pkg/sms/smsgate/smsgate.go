@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/smscast/smscast/pkg/sms"
+	"github.com/smscast/smscast/pkg/sms/segment"
 )
 
 // PasswordEnv is the environment variable that holds the local server's password. It has no
@@ -221,7 +222,7 @@ func (p *Provider) Send(ctx context.Context, m sms.Message) (sms.Receipt, error)
 		return sms.Receipt{}, &sms.Error{Code: "bad-request", Permanent: true, Reason: "the message cannot be encoded", Err: err}
 	}
 	a := p.do(ctx, http.MethodPost, "/messages", nil, payload)
-	segs := segments(m.Body)
+	segs := segment.Count(m.Body).Segments
 	switch {
 	case a.status == http.StatusAccepted || a.status == http.StatusOK || a.status == http.StatusCreated:
 		// The status alone says the phone queued it under our id; the body only adds its state.
@@ -303,7 +304,7 @@ func (p *Provider) Find(ctx context.Context, m sms.Message, since time.Time) (sm
 		return sms.Receipt{}, false, nil
 	}
 	r := receipt(st, id)
-	r.Segments = segments(m.Body)
+	r.Segments = segment.Count(m.Body).Segments
 	return r, true, nil
 }
 

@@ -17,8 +17,8 @@ import (
 	"github.com/twilio/twilio-go/client"
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
 
-	"github.com/smscast/smscast/pkg/message"
 	"github.com/smscast/smscast/pkg/sms"
+	"github.com/smscast/smscast/pkg/sms/segment"
 )
 
 // DefaultRate is the default sending rate in messages per second.
@@ -404,7 +404,7 @@ func receipt(msg *openapi.ApiV2010Message) sms.Receipt {
 	r.Segments, _ = strconv.Atoi(str(msg.NumSegments))
 	if r.Segments == 0 && msg.Body != nil {
 		// Twilio reports 0 until a messaging service has chosen the sender.
-		r.Segments = message.Count(*msg.Body).Segments
+		r.Segments = segment.Count(*msg.Body).Segments
 	}
 	if msg.ErrorCode != nil && *msg.ErrorCode != 0 {
 		r.ErrorCode = strconv.Itoa(*msg.ErrorCode)

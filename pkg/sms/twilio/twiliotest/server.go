@@ -31,8 +31,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/smscast/smscast/pkg/message"
 	"github.com/smscast/smscast/pkg/sms/internal/pattern"
+	"github.com/smscast/smscast/pkg/sms/segment"
 )
 
 // Default credentials. They are alphanumeric, as twilio-go requires.
@@ -424,7 +424,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, f Faults) {
 		}
 	}
 	validity, _ := strconv.Atoi(r.PostForm.Get("ValidityPeriod"))
-	segs := message.Count(body).Segments
+	segs := segment.Count(body).Segments
 
 	s.mu.Lock()
 	late := s.draw(f.LateAccept, f.LateFor, to)

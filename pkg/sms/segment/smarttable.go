@@ -1,4 +1,4 @@
-package message
+package segment
 
 // smartTable maps look-alike characters to GSM-7 text. It is Twilio's Smart Encoding table as
 // published in sms-segments-calculator@1.3.0 (src/libs/SmartEncodingMap.ts, MIT License,

@@ -64,7 +64,8 @@ type Config struct {
 	Now func() time.Time // clock for Retry-After dates; time.Now when nil
 }
 
-// Provider is the Twilio SMS provider: sms.Sender, sms.StatusChecker and sms.Finder.
+// Provider is the Twilio SMS provider: sms.Sender, StatusChecker, StatusBatcher, Finder, Checker
+// and Timeouter.
 // It is safe for concurrent use.
 type Provider struct {
 	cfg        Config

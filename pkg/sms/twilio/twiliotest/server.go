@@ -1,12 +1,16 @@
 // Package twiliotest is a fake Twilio Messages API on httptest, with fault injection, for the
 // provider's tests, the engine's tests and benchmarks. It listens on loopback only.
 //
-// It serves the three calls smscast makes, shaped like Twilio's API v2010 (see
+// It serves the four calls smscast makes, shaped like Twilio's API v2010 (see
 // testdata/twilio_api_v2010.json in the shared docs):
 //
 //	POST /2010-04-01/Accounts/{AccountSid}/Messages.json        create (form)
 //	GET  /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json  fetch
 //	GET  /2010-04-01/Accounts/{AccountSid}/Messages.json        list: To, From, DateSent, DateSent>, DateSent<, PageSize, Page
+//	GET  /2010-04-01/Accounts/{Sid}.json                        the account (the pre-flight check)
+//
+// The list pages newest first and gives next_page_uri while more match, as Twilio does; like
+// Twilio it has no filter by messaging service and ignores parameters it does not know.
 //
 // Probabilistic faults (429, 5xx, accept-then-drop) hit creates only unless Faults.FaultReads is
 // set, so that reconciliation in exactly-once tests is not itself made to fail by accident. The
@@ -151,6 +155,9 @@ type Server struct {
 
 	inflight atomic.Int64
 	requests atomic.Int64
+	byKind   [kinds]atomic.Int64
+
+	accountStatus atomic.Value // string: "active" unless SetAccountStatus
 
 	mu       sync.Mutex
 	faults   Faults
@@ -239,6 +246,43 @@ func (s *Server) Counts() map[string]int {
 // Requests returns how many HTTP requests the server has received.
 func (s *Server) Requests() int { return int(s.requests.Load()) }
 
+// Request kinds, for RequestsOf.
+const (
+	KindCreate  = "create"
+	KindFetch   = "fetch"
+	KindList    = "list"
+	KindAccount = "account"
+)
+
+const kinds = 4
+
+func kindIndex(kind string) int {
+	switch kind {
+	case KindCreate:
+		return 0
+	case KindFetch:
+		return 1
+	case KindList:
+		return 2
+	case KindAccount:
+		return 3
+	}
+	return -1
+}
+
+// RequestsOf returns how many requests of one kind (KindCreate, KindFetch, KindList,
+// KindAccount) reached their handler: authorised, and past latency, outage and injected faults.
+func (s *Server) RequestsOf(kind string) int {
+	if i := kindIndex(kind); i >= 0 {
+		return int(s.byKind[i].Load())
+	}
+	return 0
+}
+
+// SetAccountStatus sets the status the account resource reports: "active" (the default),
+// "suspended" or "closed".
+func (s *Server) SetAccountStatus(status string) { s.accountStatus.Store(status) }
+
 // Release sends every held message: it gets its date_sent and its final status.
 func (s *Server) Release() {
 	s.mu.Lock()
@@ -253,8 +297,9 @@ func (s *Server) Release() {
 }
 
 var (
-	createPath = regexp.MustCompile(`^/2010-04-01/Accounts/([^/]+)/Messages\.json$`)
-	fetchPath  = regexp.MustCompile(`^/2010-04-01/Accounts/([^/]+)/Messages/([^/]+)\.json$`)
+	createPath  = regexp.MustCompile(`^/2010-04-01/Accounts/([^/]+)/Messages\.json$`)
+	fetchPath   = regexp.MustCompile(`^/2010-04-01/Accounts/([^/]+)/Messages/([^/]+)\.json$`)
+	accountPath = regexp.MustCompile(`^/2010-04-01/Accounts/([^/]+)\.json$`)
 )
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -297,8 +342,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 
 	var account, sid string
-	create := false
+	create, fetchAccount := false, false
 	switch {
+	case accountPath.MatchString(r.URL.Path) && r.Method == http.MethodGet:
+		account, fetchAccount = accountPath.FindStringSubmatch(r.URL.Path)[1], true
 	case createPath.MatchString(r.URL.Path):
 		account = createPath.FindStringSubmatch(r.URL.Path)[1]
 		switch r.Method {
@@ -331,13 +378,33 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	switch {
+	case fetchAccount:
+		s.byKind[kindIndex(KindAccount)].Add(1)
+		s.account(w)
 	case create:
+		s.byKind[kindIndex(KindCreate)].Add(1)
 		s.create(w, r, f)
 	case sid != "":
+		s.byKind[kindIndex(KindFetch)].Add(1)
 		s.fetch(w, sid)
 	default:
+		s.byKind[kindIndex(KindList)].Add(1)
 		s.list(w, r)
 	}
+}
+
+// account answers the account fetch as Twilio does (the fields smscast reads, and a few more).
+func (s *Server) account(w http.ResponseWriter) {
+	status, _ := s.accountStatus.Load().(string)
+	if status == "" {
+		status = "active"
+	}
+	created := rfc1123(time.Date(2024, 4, 1, 0, 0, 0, 0, time.UTC))
+	writeJSON(w, http.StatusOK, map[string]any{
+		"sid": s.AccountSID, "owner_account_sid": s.AccountSID, "friendly_name": "Sakura Clinic (fake)",
+		"status": status, "type": "Full", "date_created": created, "date_updated": created,
+		"uri": "/2010-04-01/Accounts/" + s.AccountSID + ".json",
+	})
 }
 
 func (s *Server) authorized(r *http.Request) bool {

@@ -2,6 +2,7 @@ package twiliotest_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -457,5 +458,63 @@ func TestOutageAfterNMessagesUntilItEnds(t *testing.T) {
 	}
 	if n := c.s.Count("+819012345678"); n != 4 {
 		t.Errorf("%d messages, want 4", n)
+	}
+}
+
+func TestAccountFetchAndRequestKinds(t *testing.T) {
+	c := newClient(t)
+	account := "/2010-04-01/Accounts/" + c.s.AccountSID + ".json"
+	status, _, a := c.do("GET", account, nil)
+	if status != 200 || a["sid"] != c.s.AccountSID || a["status"] != "active" {
+		t.Fatalf("account = %d %v", status, a)
+	}
+	c.s.SetAccountStatus("suspended")
+	if _, _, a := c.do("GET", account, nil); a["status"] != "suspended" {
+		t.Errorf("account status = %v, want suspended", a["status"])
+	}
+	if status, _, _ := c.do("GET", "/2010-04-01/Accounts/AC00000000000000000000000000000009.json", nil); status != 404 {
+		t.Errorf("another account = %d, want 404", status)
+	}
+	_, _, m := c.create("+819012345678", "body")
+	c.do("GET", "/2010-04-01/Accounts/"+c.s.AccountSID+"/Messages/"+m["sid"].(string)+".json", nil)
+	c.do("GET", c.messages()+"?PageSize=1000", nil)
+	bad := *c
+	bad.pass = "wrong"
+	if status, _, _ := bad.do("GET", account, nil); status != 401 {
+		t.Errorf("account with a wrong token = %d, want 401", status)
+	}
+	for kind, want := range map[string]int{twiliotest.KindAccount: 2, twiliotest.KindCreate: 1, twiliotest.KindFetch: 1, twiliotest.KindList: 1} {
+		if got := c.s.RequestsOf(kind); got != want {
+			t.Errorf("RequestsOf(%s) = %d, want %d", kind, got, want)
+		}
+	}
+	if c.s.Requests() != 7 {
+		t.Errorf("Requests = %d, want 7 (the 404 and the 401 included)", c.s.Requests())
+	}
+}
+
+func TestListByFromPagesOfAThousand(t *testing.T) {
+	c := newClient(t)
+	for i := range 1200 {
+		c.create(fmt.Sprintf("+8190%08d", i), "body")
+	}
+	c.do("POST", c.messages(), url.Values{"To": {"+819012345678"}, "From": {"ClinicB"}, "Body": {"other"}})
+	q := url.Values{"From": {"+15005550006"}, "DateSent>": {time.Now().UTC().Truncate(24 * time.Hour).Format(time.RFC3339)}, "PageSize": {"1000"}}
+	path, n, pages := c.messages()+"?"+q.Encode(), 0, 0
+	for ; path != ""; pages++ {
+		status, _, l := c.do("GET", path, nil)
+		if status != 200 {
+			t.Fatalf("list = %d %v", status, l)
+		}
+		for _, m := range l["messages"].([]any) {
+			if m.(map[string]any)["from"] != "+15005550006" {
+				t.Fatalf("From filter let %v through", m)
+			}
+			n++
+		}
+		path, _ = l["next_page_uri"].(string)
+	}
+	if n != 1200 || pages != 2 {
+		t.Errorf("%d messages in %d pages, want 1200 in 2", n, pages)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -103,6 +104,8 @@ func Resolve(ctx context.Context, j *journal.Journal, in ResolveInput) (*Resolut
 		loc = time.UTC
 	}
 	res := &Resolution{Counts: journal.Counts{}}
+	// The caller's plan stays as it was: what is skipped as a repeat is decided again each time.
+	in.Plan = slices.Clone(in.Plan)
 	if j == nil {
 		res.Add = in.Plan
 		res.AddedPending = countPending(in.Plan)

@@ -6,8 +6,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/smscast/smscast/pkg/campaign"
 	"github.com/smscast/smscast/pkg/journal"
 	"github.com/smscast/smscast/pkg/roster"
+	"github.com/smscast/smscast/pkg/schedule"
 )
 
 type checkOptions struct {
@@ -53,13 +55,13 @@ func checkRun(ctx context.Context, d *Deps, o *checkOptions) error {
 	if fileExists(cfg.Journal) {
 		// Numbers a provider reported as opted out count as opted out here too.
 		if j, err = journal.Open(ctx, cfg.Journal); err != nil {
-			return failErr(err, "pass another file with --journal")
+			return failErr(err, "")
 		}
 		defer j.Close()
 	}
-	optOut, err := loadOptOuts(ctx, cfg, j)
+	optOut, err := campaign.OptOuts(ctx, cfg.settings(schedule.QuietHours{}), j)
 	if err != nil {
-		return err
+		return fromCampaign(err)
 	}
 	rep, err := roster.Check(o.File, o.options(cfg, optOut))
 	if err != nil {

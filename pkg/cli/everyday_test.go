@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/smscast/smscast/pkg/campaign"
 )
 
 const reminders = "testdata/reminders.csv"
@@ -20,7 +22,7 @@ func dryRows(t *testing.T, e *testEnv, args ...string) (send, notSent []int) {
 	if r.code != ExitOK {
 		t.Fatalf("exit %d\nstderr: %s", r.code, r.stderr)
 	}
-	var res dryRunResult
+	var res campaign.DryRun
 	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
 		t.Fatalf("%v\n%s", err, r.stdout)
 	}

@@ -19,6 +19,12 @@ func (l *listFlags) register(f *pflag.FlagSet) {
 	f.StringVar(&l.Encoding, "encoding", "", "list encoding: utf-8 or cp932 (default: detected)")
 }
 
+// readOptions are the roster options these flags give; the campaign layer adds the region and
+// the opt-outs.
+func (l *listFlags) readOptions() roster.Options {
+	return roster.Options{PhoneColumn: l.PhoneColumn, NameColumn: l.NameColumn, Encoding: l.Encoding}
+}
+
 // options are the roster options for a list read with these flags, the config's region and the
 // numbers that must not be texted.
 func (l *listFlags) options(cfg *Config, optOut map[string]bool) roster.Options {

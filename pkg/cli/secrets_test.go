@@ -109,7 +109,7 @@ func TestCanarySecretsNeverAppearInOutputOrFiles(t *testing.T) {
 		{name: "history --json", args: []string{"history", "--json", "--debug"}},
 		{name: "report", args: []string{"report", "c1", "--report-dir", rep, "--call-list", filepath.Join(rep, "call-again.csv")}},
 		{name: "send refused by Twilio (20003)", base: refusing.URL, args: []string{"send", "outage", "--to", list, "--yes",
-			"--campaign", "c3", "--report-dir", rep, "--debug"}, code: ExitError},
+			"--campaign", "c3", "--report-dir", rep, "--debug"}, code: ExitUsage}, // refused at the pre-flight check, before a campaign exists
 		{name: "status refused by Twilio (20003)", args: []string{"status", "c2", "--report-dir", rep, "--debug"}, anyCode: true},
 		{name: "send to a failing Twilio", base: failing.URL, args: []string{"send", "outage", "--to", list, "--yes",
 			"--campaign", "c4", "--report-dir", rep, "--debug", "--rows", "2", "--again"}, anyCode: true},

@@ -16,12 +16,10 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/smscast/smscast/pkg/broadcast"
 	"github.com/smscast/smscast/pkg/campaign"
 	"github.com/smscast/smscast/pkg/journal"
 	"github.com/smscast/smscast/pkg/message"
 	"github.com/smscast/smscast/pkg/report"
-	"github.com/smscast/smscast/pkg/roster"
 	"github.com/smscast/smscast/pkg/schedule"
 	"github.com/smscast/smscast/pkg/sms"
 )
@@ -156,6 +154,9 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 	if o.JSON && o.Events {
 		return usageErr("choose one", "--json and --events both print on stdout: give only one")
 	}
+	if o.cmd != nil && o.cmd.Flags().Changed("limit") && o.Limit < 1 {
+		return usageErr("e.g. --limit 5 for a trial to five patients", "--limit %d: give a positive number of patients", o.Limit)
+	}
 	vars, err := parseVars(o.Vars)
 	if err != nil {
 		return err
@@ -164,19 +165,18 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 	if err != nil {
 		return err
 	}
-	sel, err := newSelection(o)
+	sel, err := campaign.NewSelection(o.Where, o.Rows, o.Limit)
 	if err != nil {
-		return err
+		return fromCampaign(err)
 	}
-	loc := cfg.loc
-	qh, err := schedule.ParseQuietHours(cfg.QuietHours, loc)
+	qh, err := schedule.ParseQuietHours(cfg.QuietHours, cfg.loc)
 	if err != nil {
 		return asUsage(err, "fix quiet_hours in the config, e.g. 21:00-08:00")
 	}
-	now := d.Now().In(loc)
-	id, err := campaignID(o.Campaign, tmpl.Name, now)
+	now := cfg.now(d)
+	id, err := campaign.RenderID(o.Campaign, tmpl.Name, now)
 	if err != nil {
-		return err
+		return fromCampaign(err)
 	}
 	out := humanOut(d, o)
 
@@ -208,33 +208,28 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 		}
 	}
 
-	optOut, err := loadOptOuts(ctx, cfg, j)
+	in := campaign.Input{
+		Settings: cfg.settings(qh),
+		Provider: cfg.providerInfo(spec),
+		Template: tmpl,
+		List:     o.To,
+		Read:     o.readOptions(),
+		Vars:     vars,
+		Select:   sel,
+		Test:     o.Test,
+		Smart:    o.SmartEncoding,
+		Again:    o.Again,
+		ID:       id,
+		Now:      d.Now(),
+	}
+	plan, err := campaign.Prepare(ctx, j, in)
 	if err != nil {
-		return err
+		return fromCampaign(err)
 	}
-	list, err := roster.Load(o.To, o.options(cfg, optOut))
-	if err != nil {
-		return asUsage(err, "fix the list and run the command again: nothing was sent")
-	}
-	if err := sel.apply(list, now); err != nil {
-		return err
-	}
-	if o.Test {
-		if list, err = loadTestGroup(cfg, list); err != nil {
-			return err
-		}
-	}
-	plan, err := buildPlan(cfg, o, tmpl, list, vars, now)
-	if err != nil {
-		return asUsage(err, "")
-	}
-	if err := plan.applyProvider(cfg.Provider, spec); err != nil {
-		return err
-	}
-	if plan.sendable() == 0 {
-		if len(list.Rows) == 0 && (sel.where != nil || sel.rows != nil) {
+	if plan.Sendable() == 0 {
+		if plan.NoMatch() {
 			fmt.Fprintf(out, "No row of %s matches the selection: nothing to send.\n", o.To)
-			for _, w := range sel.warnings {
+			for _, w := range sel.Warnings {
 				fmt.Fprintf(out, "WARNING:    %s\n", w)
 			}
 			return nil
@@ -242,34 +237,11 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 		return usageErr("run `smscast check "+o.To+"` to see every row and why it cannot receive SMS",
 			"%s: no row has a number that can receive SMS: nothing to send", o.To)
 	}
-	key := campaign.Key{Lang: cfg.Lang, Vars: vars, Test: o.Test, Smart: o.SmartEncoding}
-	if tmpl.AdHoc {
-		key.Body = tmpl.Texts[""].Body
-	} else {
-		key.Template = tmpl.Name
-	}
-	window := cfg.RepeatWindow
-	if window == 0 {
-		window = -1 // repeat_window: 0 turns the check off
-	}
-	resolveIn := campaign.ResolveInput{Key: key, ID: id, Plan: plan.deliveries,
-		RepeatWindow: window, Again: o.Again, Now: d.Now(), Location: loc}
-	res, err := campaign.Resolve(ctx, j, resolveIn)
-	if err != nil {
-		return failErr(err, "")
-	}
 
-	printResolution(out, res, loc, cfg)
-	printSummary(out, cfg, spec, o, list, plan)
-	for _, w := range sel.warnings {
+	sum := plan.Summary()
+	printSummary(out, cfg, sum, cfg.loc)
+	for _, w := range sel.Warnings {
 		fmt.Fprintf(out, "WARNING:    %s (left out)\n", w)
-	}
-	if o.Test {
-		fmt.Fprintf(out, "TEST:       only the test group receives this message, marked %s / %s\n", strings.TrimSpace(testMarker("ja")), strings.TrimSpace(testMarker("en")))
-	}
-	dec := schedule.Decide(tmpl.Class, qh, now)
-	if !qh.IsZero() {
-		fmt.Fprintf(out, "Timing:     %s\n", dec.Summary)
 	}
 	// The provider's configuration is checked before anything is recorded: a missing credential
 	// must not leave a campaign behind. A dry run checks it without the simulator's outbox, which
@@ -283,12 +255,12 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 		}
 		closeSender(s)
 		if o.JSON {
-			return writeJSON(d.Stdout, plan.dryRun(cfg, list))
+			return writeJSON(d.Stdout, plan.DryRun())
 		}
 		fmt.Fprintln(out, "Dry run: nothing was sent.")
 		return nil
 	}
-	if n := res.ToSend(); n > 0 {
+	if n := plan.ToSend(); n > 0 {
 		if err := confirm(d, o, n); err != nil {
 			return err
 		}
@@ -306,69 +278,29 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 			return err
 		}
 	}
-
-	// Deciding and creating are one step: two identical sends started together must end up in
-	// one campaign, the second told who is sending it, never a second campaign.
-	lockKey := "message:" + key.Fingerprint()
-	if id != "" {
-		lockKey = "campaign:" + id
-	}
-	release, err := lockWait(ctx, j, lockKey)
+	sess, err := campaign.Create(ctx, j, plan)
 	if err != nil {
 		return failErr(err, "")
 	}
-	defer release()
-	if res, err = campaign.Resolve(ctx, j, resolveIn); err != nil {
-		return failErr(err, "")
+	defer sess.Close()
+	c := sess.Campaign
+	switch {
+	case !sess.Resumed:
+		fmt.Fprintf(out, "Campaign %s created: %d messages to send.\n", c.ID, sess.Added)
+	case sess.Added > 0:
+		fmt.Fprintf(out, "Campaign %s grows: %d more %s to send.\n", c.ID, sess.Added, pluralWord(sess.Added, "message", "messages"))
 	}
+	return runCampaign(ctx, d, o, cfg, spec, sender, j, c, in, sess.Resumed)
+}
 
-	if res.Campaign != nil {
-		c := *res.Campaign
-		if err := j.AddDeliveries(ctx, c.ID, res.Add, d.Now()); err != nil {
-			return failErr(err, "")
-		}
-		if n := res.AddedPending; n > 0 {
-			fmt.Fprintf(out, "Campaign %s grows: %d more %s to send.\n", c.ID, n, pluralWord(n, "message", "messages"))
-		}
-		return runCampaign(ctx, d, o, cfg, spec, sender, j, c, qh, true)
+// fromCampaign gives an error of the campaign layer its exit code: bad input is a usage error
+// (exit 2, nothing sent), anything else an error of the run (exit 1).
+func fromCampaign(err error) error {
+	var ie *campaign.InputError
+	if errors.As(err, &ie) {
+		return asUsage(ie.Err, ie.Hint)
 	}
-	c := journal.Campaign{
-		ID:          id,
-		Template:    tmpl.Name,
-		List:        o.To,
-		Provider:    cfg.Provider,
-		Test:        o.Test,
-		CreatedAt:   d.Now(),
-		Meta:        map[string]string{"lang": cfg.Lang, "class": tmpl.Class},
-		Fingerprint: key.Fingerprint(),
-	}
-	if o.Again {
-		c.Meta[campaign.MetaAgain] = "true"
-	}
-	generated := c.ID == ""
-	if generated {
-		c.ID = fmt.Sprintf("%s-%s", tmpl.Name, now.Format("20060102-150405"))
-		if o.Test && !strings.HasPrefix(c.ID, "test-") {
-			c.ID = "test-" + c.ID
-		}
-	}
-	base := c.ID
-	for n := 2; ; n++ {
-		err := j.CreateCampaign(ctx, c, res.Add)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, journal.ErrExists) || !generated || n > 100 {
-			if errors.Is(err, journal.ErrExists) {
-				return failErr(err, "run the same command again: it resumes that campaign")
-			}
-			return failErr(err, "")
-		}
-		// Another message's campaign took this second's ID.
-		c.ID = fmt.Sprintf("%s-%d", base, n)
-	}
-	fmt.Fprintf(out, "Campaign %s created: %d messages to send.\n", c.ID, res.AddedPending)
-	return runCampaign(ctx, d, o, cfg, spec, sender, j, c, qh, false)
+	return failErr(err, "")
 }
 
 // preflightTimeout bounds the provider's pre-flight check.
@@ -401,54 +333,6 @@ func openJournal(ctx context.Context, cfg *Config) (*journal.Journal, error) {
 	return j, nil
 }
 
-// lockWaitFor is how long a send waits for another process that holds its campaign before it
-// says who: an identical send started a moment earlier is usually still deciding.
-const lockWaitFor = 2 * time.Second
-
-func lockWait(ctx context.Context, j *journal.Journal, key string) (func() error, error) {
-	deadline := time.Now().Add(lockWaitFor)
-	for {
-		release, err := j.Lock(ctx, key)
-		var le *journal.LockedError
-		if err == nil || !errors.As(err, &le) || time.Now().After(deadline) {
-			return release, err
-		}
-		select {
-		case <-ctx.Done():
-			return nil, err
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-}
-
-// printResolution says first, before the summary, how this send relates to earlier runs.
-func printResolution(w io.Writer, res *campaign.Resolution, loc *time.Location, cfg *Config) {
-	if c := res.OlderUnfinished; c != nil && res.Campaign == nil {
-		fmt.Fprintf(w, "NOTE:       campaign %s of the same message (started %s) did not finish; it is older than repeat_window (%s) and is not resumed: to resume it, add --campaign %s\n",
-			c.ID, c.CreatedAt.In(loc).Format("01-02 15:04"), cfg.RepeatWindow, c.ID)
-	}
-	if c := res.Campaign; c != nil {
-		started := c.CreatedAt.In(loc).Format("15:04")
-		if c.CreatedAt.In(loc).YearDay() != time.Now().In(loc).YearDay() {
-			started = c.CreatedAt.In(loc).Format("01-02 15:04")
-		}
-		accepted := res.Counts.Accepted()
-		switch {
-		case res.Stopped:
-			fmt.Fprintf(w, "The last send of %s stopped at %s without finishing: resuming it (%d already accepted, %d still to send).\n",
-				c.ID, res.StoppedAt.In(loc).Format("15:04"), accepted, res.ToSend())
-		case res.Counts.Left() > 0:
-			fmt.Fprintf(w, "Resuming %s started %s: %d already accepted, %d still to send.\n", c.ID, started, accepted, res.ToSend())
-		case res.AddedPending > 0:
-			fmt.Fprintf(w, "Continuing %s started %s: %d already received it, %d more to send.\n", c.ID, started, accepted, res.AddedPending)
-		}
-	}
-	if res.Repeats > 0 {
-		fmt.Fprintf(w, "Already sent: %d %s received this message within repeat_window (%s) in %s: not sent again (--again sends it anyway).\n",
-			res.Repeats, pluralWord(res.Repeats, "number", "numbers"), cfg.RepeatWindow, strings.Join(res.RepeatCampaigns, ", "))
-	}
-}
-
 // closeSender releases a provider's resources (the simulator's outbox file).
 func closeSender(s sms.Sender) {
 	if c, ok := s.(io.Closer); ok {
@@ -466,59 +350,34 @@ func humanOut(d *Deps, o *sendOptions) io.Writer {
 
 // runCampaign runs the pending deliveries of c, writes its report and returns the exit error.
 func runCampaign(ctx context.Context, d *Deps, o *sendOptions, cfg *Config, spec providerSpec, sender sms.Sender,
-	j *journal.Journal, c journal.Campaign, qh schedule.QuietHours, resumed bool) error {
+	j *journal.Journal, c journal.Campaign, in campaign.Input, resumed bool) error {
 	out := humanOut(d, o)
-	release, err := j.Lock(ctx, c.ID)
-	if err != nil {
-		return failErr(err, "")
-	}
-	defer release()
-
-	counts, err := j.Counts(ctx, c.ID)
-	if err != nil {
-		return failErr(err, "")
-	}
-	todo := counts[journal.Pending] + counts[journal.Sending]
-	if o.ResendUnknown {
-		todo += counts[journal.Unknown]
-	}
-	if todo > 0 {
-		dec := schedule.Decide(c.Meta["class"], qh, d.Now())
-		if dec.Wait {
-			if o.NoWait {
-				fmt.Fprintf(out, "%s\nQuiet hours: %d messages stay pending; the same command sends them after %s.\n",
-					dec.Summary, todo, dec.Until.In(cfg.loc).Format("15:04"))
-				return nil
-			}
-			fmt.Fprintf(out, "%s\n", dec.Summary)
-			if err := sleepUntil(ctx, d, dec.Until); err != nil {
-				return &exitError{code: ExitInterrupted, err: errors.New("interrupted while waiting for quiet hours to end"),
-					hint: "run the same command again to resume: " + resumeCommand(o, c.ID)}
-			}
-		}
-	}
-
-	rate := cfg.Rate
-	if !cfg.rateSet {
-		rate = spec.defaultRate
-	}
 	prog := newProgress(d, spec.real, o.Events, cfg.loc)
-	res, runErr := broadcast.Run(ctx, j, c.ID, sender, broadcast.Config{
-		Workers:       cfg.Workers,
-		Rate:          rate,
+	res, runErr := campaign.Run(ctx, j, c, sender, in.Settings, in.Provider, campaign.RunOptions{
 		ResendUnknown: o.ResendUnknown,
+		NoWait:        o.NoWait,
 		GraceFloor:    max(cfg.ReconcileGrace, time.Nanosecond), // 0 would mean the default
 		Now:           d.Now,
 		OnEvent:       prog.event,
+		OnQuiet:       func(dec schedule.Decision) { fmt.Fprintf(out, "%s\n", dec.Summary) },
 	})
 	prog.finish()
+	resume := "run the same command again to resume: " + resumeCommand(o, c.ID)
+	switch {
+	case res.Quiet != nil:
+		fmt.Fprintf(out, "%s\nQuiet hours: %d messages stay pending; the same command sends them after %s.\n",
+			res.Quiet.Summary, res.Todo, res.Quiet.Until.In(cfg.loc).Format("15:04"))
+		return nil
+	case errors.Is(runErr, campaign.ErrInterrupted):
+		return &exitError{code: ExitInterrupted, err: runErr, hint: resume}
+	}
 
 	paths, ds, err := writeReports(ctx, j, c, cfg.ReportDir, o.CallList, report.Options{})
 	if err != nil {
 		return err
 	}
 	r := sendResult{
-		Campaign: c.ID, Provider: cfg.Provider, Simulated: !spec.real, Test: c.Test, Resumed: resumed,
+		Campaign: c.ID, Provider: c.Provider, Simulated: !spec.real, Test: c.Test, Resumed: resumed,
 		SentThisRun: res.SentThisRun, Accepted: res.Accepted, Failed: res.Failed, Unknown: res.Unknown,
 		Pending: res.Pending, Report: paths.CSV, ReportJSON: paths.JSON, CallList: paths.Call,
 		Interrupted: res.Interrupted,
@@ -540,7 +399,7 @@ func runCampaign(ctx context.Context, d *Deps, o *sendOptions, cfg *Config, spec
 		prog.end(r)
 	}
 	printResult(out, r, spec.real)
-	if resumed && todo == 0 {
+	if resumed && res.Todo == 0 {
 		// A rerun (a second cron run the same day) has nothing to do: that is success, but the
 		// patients an earlier run could not reach are still to be phoned.
 		fmt.Fprintf(out, "Nothing new to send: campaign %s was already complete.\n", c.ID)
@@ -551,8 +410,7 @@ func runCampaign(ctx context.Context, d *Deps, o *sendOptions, cfg *Config, spec
 		return nil
 	}
 
-	resume := "run the same command again to resume: " + resumeCommand(o, c.ID)
-	var outage *broadcast.OutageError
+	var outage *campaign.OutageError
 	switch {
 	case errors.As(runErr, &outage):
 		return failErr(runErr, "nobody was marked failed; "+resume)
@@ -569,18 +427,6 @@ func runCampaign(ctx context.Context, d *Deps, o *sendOptions, cfg *Config, spec
 			n, pluralWord(n, "message", "messages"), pluralWord(n, "is", "are"), paths.Call)}
 	}
 	return nil
-}
-
-// sleepUntil waits until t by d's clock, or until ctx is cancelled.
-func sleepUntil(ctx context.Context, d *Deps, t time.Time) error {
-	timer := time.NewTimer(t.Sub(d.Now()))
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // resumeCommand is the exact command that resumes campaign id: this command's arguments with the
@@ -739,4 +585,16 @@ func humanDuration(dur time.Duration) string {
 		return "under a second"
 	}
 	return dur.Round(time.Second).String()
+}
+
+// sleepUntil waits until t by d's clock, or until ctx is cancelled.
+func sleepUntil(ctx context.Context, d *Deps, t time.Time) error {
+	timer := time.NewTimer(t.Sub(d.Now()))
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

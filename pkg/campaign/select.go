@@ -1,4 +1,4 @@
-package cli
+package campaign
 
 import (
 	"errors"
@@ -16,40 +16,44 @@ import (
 	"github.com/smscast/smscast/pkg/roster"
 )
 
-// selection narrows a list to the rows a run is for: --where, --rows, --limit, or --test.
-type selection struct {
-	where    filter.Filters
-	rows     map[int]bool // --rows; nil selects every row
-	limit    int          // --limit; 0 means no limit
-	warnings []string     // rows whose cells a filter could not read
+// Selection narrows a list to the rows a run is for: --where, --rows, --limit.
+type Selection struct {
+	Where    filter.Filters
+	Rows     map[int]bool // --rows; nil selects every row
+	Limit    int          // --limit; 0 means no limit
+	Warnings []string     // rows whose cells a filter could not read (set by Apply)
 }
 
-func newSelection(o *sendOptions) (*selection, error) {
-	s := &selection{limit: o.Limit}
-	if o.Limit < 0 {
-		return nil, usageErr("e.g. --limit 5", "--limit %d: give a positive number of patients", o.Limit)
+// Narrowed reports whether the selection leaves out any row.
+func (s *Selection) Narrowed() bool { return s.Where != nil || s.Rows != nil || s.Limit > 0 }
+
+// NewSelection parses --where, --rows and --limit (0: no limit).
+func NewSelection(where []string, rows string, limit int) (*Selection, error) {
+	s := &Selection{Limit: limit}
+	if limit < 0 {
+		return nil, bad("e.g. --limit 5", "--limit %d: give a positive number of patients", limit)
 	}
-	if len(o.Where) > 0 {
-		f, err := filter.ParseAll(o.Where)
+	if len(where) > 0 {
+		f, err := filter.ParseAll(where)
 		if err != nil {
-			return nil, asUsage(err, "")
+			return nil, inputErr(err, "")
 		}
-		s.where = f
+		s.Where = f
 	}
-	if o.Rows != "" {
-		rows, err := parseRows(o.Rows)
+	if rows != "" {
+		r, err := ParseRows(rows)
 		if err != nil {
 			return nil, err
 		}
-		s.rows = rows
+		s.Rows = r
 	}
 	return s, nil
 }
 
-// parseRows reads --rows 3,7,10-12 (spreadsheet row numbers: the header is row 1).
-func parseRows(spec string) (map[int]bool, error) {
+// ParseRows reads --rows 3,7,10-12 (spreadsheet row numbers: the header is row 1).
+func ParseRows(spec string) (map[int]bool, error) {
 	bad := func(part string) error {
-		return usageErr("write row numbers as Excel shows them, e.g. --rows 3,7,10-12",
+		return bad("write row numbers as Excel shows them, e.g. --rows 3,7,10-12",
 			"--rows %q: %q is not a row number or range", spec, part)
 	}
 	rows := map[int]bool{}
@@ -73,38 +77,38 @@ func parseRows(spec string) (map[int]bool, error) {
 	return rows, nil
 }
 
-// apply keeps the selected rows of list, in order. Rows a filter cannot read are left out and
-// listed in s.warnings.
-func (s *selection) apply(list *roster.List, today time.Time) error {
-	if s.where == nil && s.rows == nil && s.limit == 0 {
+// Apply keeps the selected rows of list, in order. Rows a filter cannot read are left out and
+// listed in s.Warnings.
+func (s *Selection) Apply(list *roster.List, today time.Time) error {
+	if s.Where == nil && s.Rows == nil && s.Limit == 0 {
 		return nil
 	}
-	if s.where != nil {
-		if err := s.where.Check(list.Header); err != nil {
-			return asUsage(err, "")
+	if s.Where != nil {
+		if err := s.Where.Check(list.Header); err != nil {
+			return inputErr(err, "")
 		}
 	}
 	kept := list.Rows[:0:0]
 	sendable := 0
 	for _, r := range list.Rows {
-		if s.rows != nil && !s.rows[r.Row] {
+		if s.Rows != nil && !s.Rows[r.Row] {
 			continue
 		}
-		if s.where != nil {
-			ok, err := s.where.Match(r.Fields, today)
+		if s.Where != nil {
+			ok, err := s.Where.Match(r.Fields, today)
 			var ce *filter.CellError
 			if errors.As(err, &ce) {
-				s.warnings = append(s.warnings, fmt.Sprintf("row %d: %v", r.Row, err))
+				s.Warnings = append(s.Warnings, fmt.Sprintf("row %d: %v", r.Row, err))
 				continue
 			}
 			if err != nil {
-				return asUsage(err, "")
+				return inputErr(err, "")
 			}
 			if !ok {
 				continue
 			}
 		}
-		if s.limit > 0 && sendable >= s.limit {
+		if s.Limit > 0 && sendable >= s.Limit {
 			break
 		}
 		if r.Class == roster.Sendable || r.Class == roster.Duplicate {
@@ -116,12 +120,12 @@ func (s *selection) apply(list *roster.List, today time.Time) error {
 	return nil
 }
 
-// loadTestGroup reads the test group (config test_group: list files or numbers) as a list. A member
+// LoadTestGroup reads the test group (config test_group: list files or numbers) as a list. A member
 // who is also on the patient list gets that row's fields, so personalised templates render as
 // they would for the patient.
-func loadTestGroup(cfg *Config, patients *roster.List) (*roster.List, error) {
-	if len(cfg.TestGroup) == 0 {
-		return nil, usageErr("set test_group in the config: a list file, or the numbers of the volunteers",
+func LoadTestGroup(entries []string, region string, patients *roster.List) (*roster.List, error) {
+	if len(entries) == 0 {
+		return nil, bad("set test_group in the config: a list file, or the numbers of the volunteers",
 			"--test: no test group configured")
 	}
 	byNumber := map[string]roster.Row{}
@@ -133,17 +137,17 @@ func loadTestGroup(cfg *Config, patients *roster.List) (*roster.List, error) {
 	group := &roster.List{Path: "test group", Encoding: patients.Encoding, Header: patients.Header,
 		PhoneColumn: patients.PhoneColumn, NameColumn: patients.NameColumn}
 	var numbers []string
-	for _, entry := range cfg.TestGroup {
+	for _, entry := range entries {
 		entry = strings.TrimSpace(entry)
 		st, err := os.Stat(entry)
 		if err != nil && looksLikeFile(entry) {
-			return nil, usageErr("fix test_group in the config: name an existing list file (relative to the current directory), or write the volunteers' numbers",
+			return nil, bad("fix test_group in the config: name an existing list file (relative to the current directory), or write the volunteers' numbers",
 				"test_group: %s: no such file", entry)
 		}
 		if err == nil && !st.IsDir() {
-			l, err := roster.Load(entry, roster.Options{Region: cfg.Region})
+			l, err := roster.Load(entry, roster.Options{Region: region})
 			if err != nil {
-				return nil, asUsage(err, "fix the test group file named in test_group")
+				return nil, inputErr(err, "fix the test group file named in test_group")
 			}
 			group.Rows = append(group.Rows, l.Rows...)
 			continue
@@ -156,10 +160,10 @@ func loadTestGroup(cfg *Config, patients *roster.List) (*roster.List, error) {
 		for _, n := range numbers {
 			fmt.Fprintf(&b, "%q\n", n)
 		}
-		_, err := roster.ScanReader(strings.NewReader(b.String()), "test_group", roster.Options{Region: cfg.Region},
+		_, err := roster.ScanReader(strings.NewReader(b.String()), "test_group", roster.Options{Region: region},
 			func(r roster.Row) error { group.Rows = append(group.Rows, r); return nil })
 		if err != nil {
-			return nil, asUsage(err, "fix test_group in the config")
+			return nil, inputErr(err, "fix test_group in the config")
 		}
 	}
 	for i, r := range group.Rows {
@@ -183,8 +187,8 @@ func loadTestGroup(cfg *Config, patients *roster.List) (*roster.List, error) {
 	return group, nil
 }
 
-// testMarker is put before the text of a test broadcast, in the message's language.
-func testMarker(lang string) string {
+// TestMarker is put before the text of a test broadcast, in the message's language.
+func TestMarker(lang string) string {
 	if lang == "en" {
 		return "[TEST] "
 	}
@@ -193,9 +197,9 @@ func testMarker(lang string) string {
 
 var campaignIDPattern = regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N}._-]*$`)
 
-// campaignID renders --campaign, which may be a template such as 'bloodwork-{{.Today}}' so that a
+// RenderID renders --campaign, which may be a template such as 'bloodwork-{{.Today}}' so that a
 // daily cron run resumes the day's campaign instead of sending again.
-func campaignID(spec, tmplName string, now time.Time) (string, error) {
+func RenderID(spec, tmplName string, now time.Time) (string, error) {
 	if spec == "" {
 		return "", nil
 	}
@@ -203,7 +207,7 @@ func campaignID(spec, tmplName string, now time.Time) (string, error) {
 	if strings.Contains(spec, "{{") {
 		t, err := template.New("campaign").Option("missingkey=error").Parse(spec)
 		if err != nil {
-			return "", usageErr("e.g. --campaign 'bloodwork-{{.Today}}'", "--campaign %q: %v", spec, err)
+			return "", bad("e.g. --campaign 'bloodwork-{{.Today}}'", "--campaign %q: %v", spec, err)
 		}
 		var b strings.Builder
 		err = t.Execute(&b, map[string]string{
@@ -213,12 +217,12 @@ func campaignID(spec, tmplName string, now time.Time) (string, error) {
 			"Template": tmplName,
 		})
 		if err != nil {
-			return "", usageErr("the fields are .Today, .Month, .Now and .Template", "--campaign %q: %v", spec, err)
+			return "", bad("the fields are .Today, .Month, .Now and .Template", "--campaign %q: %v", spec, err)
 		}
 		id = b.String()
 	}
 	if !campaignIDPattern.MatchString(id) || len(id) > 100 {
-		return "", usageErr("use letters, digits, dot, dash and underscore, e.g. outage-2026-11-21",
+		return "", bad("use letters, digits, dot, dash and underscore, e.g. outage-2026-11-21",
 			"--campaign %q: not a usable campaign ID (it names the report files)", id)
 	}
 	return id, nil
@@ -233,4 +237,9 @@ func looksLikeFile(entry string) bool {
 	}
 	ext := filepath.Ext(entry)
 	return strings.IndexFunc(ext, unicode.IsLetter) >= 0
+}
+
+// bad is an InputError with a hint.
+func bad(hint, format string, a ...any) error {
+	return &InputError{Err: fmt.Errorf(format, a...), Hint: hint}
 }

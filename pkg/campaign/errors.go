@@ -1,0 +1,25 @@
+package campaign
+
+import "errors"
+
+// InputError is a problem with what the user gave (the list, the template, the selection, the
+// settings): nothing was sent and no campaign was created. Hint says what to do next.
+type InputError struct {
+	Err  error
+	Hint string
+}
+
+func (e *InputError) Error() string { return e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
+// inputErr wraps err as an InputError, keeping an InputError it already is.
+func inputErr(err error, hint string) error {
+	if err == nil {
+		return nil
+	}
+	var ie *InputError
+	if errors.As(err, &ie) {
+		return err
+	}
+	return &InputError{Err: err, Hint: hint}
+}

@@ -87,6 +87,51 @@ var migrations = []string{
 	// 3: the lock holder's process start (Linux: ticks since boot, from /proc/<pid>/stat), so
 	// that a pid reused by another program is not taken for the holder.
 	`ALTER TABLE locks ADD COLUMN pstart TEXT NOT NULL DEFAULT '';`,
+	// 4: the audit trail (audit.go): one row per action, each holding the hash of the one before.
+	// The triggers make a slip in the sqlite3 shell fail loudly; tamper-evidence is the chain and
+	// the head file, since whoever can write the file can drop a trigger. audit_start says when
+	// the trail began: at the upgrade, for a journal from before it. purged remembers campaigns
+	// whose patient data purge removed (purge.go); notices, when a reminder was last shown.
+	`CREATE TABLE audit (
+		seq       INTEGER PRIMARY KEY,
+		at        TEXT NOT NULL,
+		tz_offset INTEGER NOT NULL,
+		action    TEXT NOT NULL,
+		test      INTEGER NOT NULL,
+		operator  TEXT NOT NULL,
+		host      TEXT NOT NULL,
+		command   TEXT NOT NULL,
+		campaign  TEXT NOT NULL,
+		template  TEXT NOT NULL,
+		text_hash TEXT NOT NULL,
+		provider  TEXT NOT NULL,
+		counts    TEXT NOT NULL,
+		prev      TEXT NOT NULL,
+		hash      TEXT NOT NULL
+	);
+	CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN
+		SELECT RAISE(ABORT, 'the audit trail is append-only');
+	END;
+	CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN
+		SELECT RAISE(ABORT, 'the audit trail is append-only');
+	END;
+	CREATE TABLE audit_start (
+		at        TEXT NOT NULL,
+		campaigns INTEGER NOT NULL
+	);
+	INSERT INTO audit_start (at, campaigns) SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), count(*) FROM campaigns;
+	CREATE TABLE purged (
+		campaign   TEXT PRIMARY KEY REFERENCES campaigns (id) ON DELETE CASCADE,
+		at         TEXT NOT NULL,
+		finished   TEXT NOT NULL,
+		deliveries INTEGER NOT NULL
+	);
+	CREATE TABLE notices (
+		name TEXT PRIMARY KEY,
+		at   TEXT NOT NULL
+	);`,
+	// 5: the mobile carrier that delivered each message, from the provider's receipt (receipts.go).
+	`ALTER TABLE deliveries ADD COLUMN carrier TEXT NOT NULL DEFAULT '';`,
 }
 
 // migrate brings the journal at path to len(ms), all steps in one transaction, or explains why

@@ -1,11 +1,11 @@
-//go:build !unix
+//go:build !unix && !windows
 
 package journal
 
 import "os"
 
-// processAlive reports whether pid exists. On Windows FindProcess opens the process and fails
-// when there is none; where it cannot tell, the holder is taken for alive.
+// processAlive reports whether pid exists. Where FindProcess cannot tell, the holder is taken for
+// alive.
 func processAlive(pid int) bool {
 	if pid <= 0 {
 		return false
@@ -17,3 +17,6 @@ func processAlive(pid int) bool {
 	p.Release()
 	return true
 }
+
+// processStart is unknown here.
+func processStart(pid int) string { return "" }

@@ -1,7 +1,6 @@
 package journal
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -50,8 +49,10 @@ type holder struct {
 	Host     string    `json:"host"`
 	Boot     string    `json:"boot,omitempty"` // Linux boot id: a pid from an earlier boot is dead
 	Started  time.Time `json:"started"`
-	// ProcStart is when the process started, as the OS counts it (Linux: clock ticks since boot);
-	// empty where unknown. Another start for the same pid is another process.
+	// ProcStart is when the process started, as the OS counts it (Linux: clock ticks since boot;
+	// Windows: its creation time in 100 ns units since 1601); empty where unknown. Another start
+	// for the same pid is another process, which is how a pid reused after a reboot is told apart
+	// on Windows, which has no boot id.
 	ProcStart string `json:"pstart,omitempty"`
 }
 
@@ -59,25 +60,6 @@ func self(campaign string) holder {
 	host, _ := os.Hostname()
 	pid := os.Getpid()
 	return holder{Campaign: campaign, PID: pid, Host: host, Boot: bootID(), Started: time.Now(), ProcStart: processStart(pid)}
-}
-
-// processStart is the start time of process pid from /proc/<pid>/stat (field 22, in clock ticks
-// since boot), or "" where there is no /proc or no such process.
-func processStart(pid int) string {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return ""
-	}
-	// The command name (field 2) is in parentheses and may hold spaces and parentheses itself.
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return ""
-	}
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 20 {
-		return ""
-	}
-	return f[19]
 }
 
 func bootID() string {
@@ -96,26 +78,43 @@ func (h holder) lockedError(me holder) *LockedError {
 	return e
 }
 
-// stale reports whether h is certainly dead as seen from me. A holder on another host is never
-// taken for dead: we cannot ask that host (a journal on a shared drive).
-func (h holder) stale(me holder) bool {
+// stale reports whether h is certainly dead as seen from me, asking the OS about its pid.
+func (h holder) stale(me holder) bool { return staleHolder(h, me, processStart, processAlive) }
+
+// staleHolder is stale's decision, with the OS's answers as functions so that every branch can be
+// tested on any OS: startOf(pid) is the pid's process start ("" if unknown), alive(pid) whether
+// it exists.
+//
+// A holder on another host is never taken for dead: we cannot ask that host (a journal on a shared
+// drive). A holder that is this very process is: a process sends a campaign through one Journal,
+// whose lock is re-entrant, so a row naming this pid was left by this process (a release that
+// failed) or by an earlier process that had the same pid, which on Windows after a reboot is
+// common and has no boot id to tell it by.
+func staleHolder(h, me holder, startOf func(pid int) string, alive func(pid int) bool) bool {
 	if h.Host != me.Host {
 		return false
 	}
 	if h.Boot != "" && me.Boot != "" && h.Boot != me.Boot {
 		return true // the machine rebooted since: every process of that boot is gone
 	}
+	if h.PID == me.PID {
+		return true
+	}
 	if h.ProcStart != "" {
-		now := processStart(h.PID)
-		if h.PID == me.PID {
-			now = me.ProcStart
-		}
-		if now != "" && now != h.ProcStart {
-			// The pid now belongs to another process (this one, maybe): the holder is gone.
-			return true
+		if now := startOf(h.PID); now != "" && now != h.ProcStart {
+			return true // the pid now belongs to another process: the holder is gone
 		}
 	}
-	return !processAlive(h.PID)
+	return !alive(h.PID)
+}
+
+// fileTimeStart is a Windows process creation time (a FILETIME: 100 ns units since 1601, in two
+// halves) as holder.ProcStart records it.
+func fileTimeStart(high, low uint32) string {
+	if high == 0 && low == 0 {
+		return ""
+	}
+	return strconv.FormatUint(uint64(high)<<32|uint64(low), 10)
 }
 
 type heldLock struct {

@@ -10,11 +10,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/smscast/smscast/pkg/internal/private"
 )
 
 // Errors that Open (and every read that finds a row it cannot trust) wraps, so that a caller can
@@ -26,6 +29,9 @@ var (
 	ErrNotJournal = errors.New("not an smscast journal")
 	// ErrReadOnly: the journal exists but this process cannot write it (or its directory).
 	ErrReadOnly = errors.New("journal cannot be written")
+	// ErrInUse: another program holds the journal open without sharing it (on Windows: a backup
+	// or sync tool, a database viewer). The journal itself is fine.
+	ErrInUse = errors.New("journal is in use by another program")
 )
 
 // restoreHint is what to do with a journal that cannot be used. It never suggests starting over
@@ -66,6 +72,22 @@ func notJournal(path, why string) error {
 func readOnly(path string, err error) error {
 	return &fileError{path: path, what: "cannot be written", why: errText(err),
 		hint: "check the permissions and owner of the file and of its directory: smscast must be able to write both", kind: ErrReadOnly, err: err}
+}
+
+func inUse(path string, err error) error {
+	return &fileError{path: path, what: "is in use by another program", why: errText(err),
+		hint: "close the program that has it open (a backup or sync tool, a database viewer) and run the same command again", kind: ErrInUse, err: err}
+}
+
+// sharingViolation reports whether err is Windows' refusal to open a file another program holds
+// open without sharing it (ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION). goos is the running
+// OS: the same numbers mean other things elsewhere (32 is EPIPE on Unix).
+func sharingViolation(goos string, err error) bool {
+	var errno syscall.Errno
+	if goos != "windows" || !errors.As(err, &errno) {
+		return false
+	}
+	return errno == 32 || errno == 33
 }
 
 func errText(err error) string {
@@ -128,6 +150,12 @@ func create(ctx context.Context, abs, path string, beforeLink func()) (err error
 	}
 	tmp := f.Name()
 	f.Close()
+	// Private before SQLite writes a byte: 0600 already on Unix, an owner-only access list on
+	// Windows, which CreateTemp does not give. The link below keeps it.
+	if err := private.Restrict(tmp); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("create journal %s: make it private: %w", path, err)
+	}
 	defer func() {
 		for _, p := range []string{tmp, tmp + "-wal", tmp + "-shm"} {
 			os.Remove(p) // after the link this is only the temporary name of the journal
@@ -206,6 +234,9 @@ func syncFile(path string) error {
 func checkFile(path string) error {
 	f, err := os.Open(path)
 	if err != nil {
+		if sharingViolation(runtime.GOOS, err) {
+			return inUse(path, err)
+		}
 		if errors.Is(err, os.ErrPermission) {
 			return readOnly(path, err)
 		}
@@ -358,6 +389,9 @@ func walChecksum(order binary.ByteOrder, b []byte, s0, s1 uint32) (uint32, uint3
 func checkWritable(path string) error {
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
+		if sharingViolation(runtime.GOOS, err) {
+			return inUse(path, err)
+		}
 		if errors.Is(err, os.ErrPermission) || errors.Is(err, syscall.EROFS) {
 			return readOnly(path, err)
 		}
@@ -417,7 +451,8 @@ func verify(ctx context.Context, abs, path string) error {
 
 // prepare makes the file at abs one that Open can use: a new journal when nothing is at the path,
 // else the existing file once it has passed every check. It changes an existing file only to make
-// it private (mode 0600), and only once it is known to be a sound journal.
+// it private (mode 0600; on Windows an owner-only access list), and only once it is known to be a
+// sound journal.
 func prepare(ctx context.Context, abs, path string) error {
 	if _, err := os.Lstat(abs); errors.Is(err, os.ErrNotExist) {
 		if err := create(ctx, abs, path, nil); !errors.Is(err, errAppeared) {
@@ -439,8 +474,24 @@ func prepare(ctx context.Context, abs, path string) error {
 	if err := verify(ctx, abs, path); err != nil {
 		return err
 	}
-	if err := os.Chmod(abs, 0o600); err != nil {
-		return fmt.Errorf("journal %s: make it private (mode 0600): %w", path, err)
+	if err := private.Restrict(abs); err != nil {
+		return fmt.Errorf("journal %s: make it readable by this user only: %w", path, err)
+	}
+	return nil
+}
+
+// restrictLogs makes SQLite's log and index files (-wal, -shm) private on Unix, where SQLite gives
+// them the database's mode but a umask or an older file may not agree. On Windows (goos
+// "windows") they are left alone: SQLite holds them open, and they inherit the access list of the
+// journal's directory, which private.MkdirAll made owner-only.
+func restrictLogs(goos, abs string) error {
+	if goos == "windows" {
+		return nil
+	}
+	for _, suffix := range []string{"-wal", "-shm"} {
+		if err := private.Restrict(abs + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
 	}
 	return nil
 }

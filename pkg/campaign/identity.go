@@ -24,7 +24,7 @@ const DefaultRepeatWindow = 12 * time.Hour
 
 // RepeatCode is the error code of a delivery skipped because its number already received the
 // identical text within the repeat window: reached, so not on the call list.
-const RepeatCode = "already-received"
+const RepeatCode = journal.CodeAlreadyReceived
 
 // Key is what makes two sends the same campaign: the message, not the ID or the list file.
 type Key struct {

@@ -66,7 +66,9 @@ type Config struct {
 	// OutageAdvice is the clinic's own advice added to the outage notice, {{.OutageAdvice}}.
 	OutageAdvice string `yaml:"outage_advice" mapstructure:"outage_advice"`
 
+	UILang  string         `yaml:"ui_lang" mapstructure:"ui_lang"`
 	rateSet bool           // rate was given somewhere; otherwise the provider's default applies
+	uiLang  string         // the language people read: UILang, else the locale (see uiLanguage)
 	loc     *time.Location // Timezone, loaded: every date and time smscast computes or shows
 }
 
@@ -200,6 +202,9 @@ func loadConfig(d *Deps, cmd *cobra.Command, path string) (*Config, error) {
 		return nil, usageErr("set lang (config, SMSCAST_LANG or --lang) to ja or en", "lang %q: messages are written in ja or en", cfg.Lang)
 	}
 	cfg.rateSet = v.IsSet("rate")
+	if cfg.uiLang, err = uiLanguage(cfg.UILang, d); err != nil {
+		return nil, err
+	}
 	if cfg.loc, err = schedule.LoadLocation(cfg.Timezone); err != nil {
 		return nil, asUsage(err, "fix timezone in the config, e.g. Asia/Tokyo")
 	}

@@ -18,6 +18,7 @@ var keyHelp = map[string]string{
 	"timezone":                     "time zone of quiet hours and dates, e.g. Asia/Tokyo (default: the computer's)",
 	"call_after":                   "status: a message not delivered this long after sending goes on the call list (default 2h)",
 	"reconcile_grace":              "after a send whose outcome is unknown (a timeout, a 5xx), wait at least this long before asking the provider whether it arrived (default 30s)",
+	"ui_lang":                      "language of everything smscast prints: ja or en (default: the locale, LANG=ja_JP.UTF-8 → ja; else en)",
 	"repeat_window":                "a number accepted the identical text this recently is not sent it again, in any campaign, unless --again (default 12h; 0 turns it off)",
 	"clinic_phone":                 "clinic phone number, the {{.ClinicPhone}} field of templates",
 	"call_list_columns":            "more columns of the patient list to show on the call list, e.g. [担当, 透析曜日]",

@@ -9,6 +9,7 @@ import (
 
 	"github.com/smscast/smscast/pkg/journal"
 	"github.com/smscast/smscast/pkg/report"
+	"github.com/smscast/smscast/pkg/roster"
 )
 
 type reportOptions struct {
@@ -60,17 +61,17 @@ func reportRun(ctx context.Context, d *Deps, o *reportOptions) error {
 		if err != nil {
 			return failErr(err, "")
 		}
-		if err := report.WriteFormat(d.Stdout, o.Out, o.Format, c, ds, report.Options{}); err != nil {
+		if err := report.WriteFormat(d.Stdout, o.Out, o.Format, c, ds, reportOpts(d, cfg, c, nil)); err != nil {
 			return failErr(err, "")
 		}
-		return nil
+		return recordAudit(ctx, d, o.g, cfg, o.cmd, j, journal.AuditReport, &c, map[string]int{"deliveries": len(ds)})
 	}
-	paths, _, err := writeReports(ctx, j, c, cfg.ReportDir, o.CallList, report.Options{})
+	paths, _, err := writeReports(ctx, j, c, cfg.ReportDir, o.CallList, reportOpts(d, cfg, c, nil))
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(d.Stdout, "Report:     %s\nCall list:  %s\nTo print:   %s\n", paths.CSV, paths.Call, paths.CallHTML)
-	return nil
+	return recordAudit(ctx, d, o.g, cfg, o.cmd, j, journal.AuditReport, &c, nil)
 }
 
 // openCampaign loads the config, opens the existing journal and finds campaign id in it (the latest
@@ -98,6 +99,24 @@ func openCampaign(ctx context.Context, d *Deps, cmd *cobra.Command, g *globalOpt
 		return nil, nil, c, failErr(err, "")
 	}
 	return cfg, j, c, nil
+}
+
+// reportOpts are the report options for campaign c: the UI language, the configured timezone,
+// the call list by urgency with every number and column of the campaign's list (list, or read
+// again from c.List when nil; a list that is gone or changed only leaves those columns out).
+func reportOpts(d *Deps, cfg *Config, c journal.Campaign, list *roster.List) report.Options {
+	opt := report.Options{Now: cfg.now(d), Lang: cfg.uiLang, Location: cfg.loc, ByUrgency: true}
+	if list == nil && c.List != "" && !c.Test {
+		list, _ = roster.Load(c.List, roster.Options{Region: cfg.Region})
+	}
+	if list != nil {
+		contacts, missing := report.ContactsFromList(list, cfg.CallListColumns)
+		opt.Contacts = contacts
+		for _, m := range missing {
+			fmt.Fprintf(d.Stderr, "WARNING:    call_list_columns: %s\n", m)
+		}
+	}
+	return opt
 }
 
 // writeReports writes a campaign's report, JSON, call list and call list page into dir, and the

@@ -19,7 +19,7 @@ import (
 	"github.com/smscast/smscast/pkg/campaign"
 	"github.com/smscast/smscast/pkg/journal"
 	"github.com/smscast/smscast/pkg/message"
-	"github.com/smscast/smscast/pkg/report"
+	"github.com/smscast/smscast/pkg/roster"
 	"github.com/smscast/smscast/pkg/schedule"
 	"github.com/smscast/smscast/pkg/sms"
 )
@@ -290,7 +290,7 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 	case sess.Added > 0:
 		fmt.Fprintf(out, "Campaign %s grows: %d more %s to send.\n", c.ID, sess.Added, pluralWord(sess.Added, "message", "messages"))
 	}
-	return runCampaign(ctx, d, o, cfg, spec, sender, j, c, in, sess.Resumed)
+	return runCampaign(ctx, d, o, cfg, spec, sender, j, c, in, plan.List, sess.Resumed)
 }
 
 // fromCampaign gives an error of the campaign layer its exit code: bad input is a usage error
@@ -350,7 +350,7 @@ func humanOut(d *Deps, o *sendOptions) io.Writer {
 
 // runCampaign runs the pending deliveries of c, writes its report and returns the exit error.
 func runCampaign(ctx context.Context, d *Deps, o *sendOptions, cfg *Config, spec providerSpec, sender sms.Sender,
-	j *journal.Journal, c journal.Campaign, in campaign.Input, resumed bool) error {
+	j *journal.Journal, c journal.Campaign, in campaign.Input, list *roster.List, resumed bool) error {
 	out := humanOut(d, o)
 	prog := newProgress(d, spec.real, o.Events, cfg.loc)
 	res, runErr := campaign.Run(ctx, j, c, sender, in.Settings, in.Provider, campaign.RunOptions{
@@ -372,7 +372,7 @@ func runCampaign(ctx context.Context, d *Deps, o *sendOptions, cfg *Config, spec
 		return &exitError{code: ExitInterrupted, err: runErr, hint: resume}
 	}
 
-	paths, ds, err := writeReports(ctx, j, c, cfg.ReportDir, o.CallList, report.Options{})
+	paths, ds, err := writeReports(ctx, j, c, cfg.ReportDir, o.CallList, reportOpts(d, cfg, c, list))
 	if err != nil {
 		return err
 	}

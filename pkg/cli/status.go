@@ -11,7 +11,6 @@ import (
 
 	"github.com/smscast/smscast/pkg/broadcast"
 	"github.com/smscast/smscast/pkg/journal"
-	"github.com/smscast/smscast/pkg/report"
 	"github.com/smscast/smscast/pkg/sms"
 )
 
@@ -107,8 +106,9 @@ func statusRun(ctx context.Context, d *Deps, o *statusOptions) error {
 		if err != nil {
 			return failErr(err, "")
 		}
-		paths, _, err := writeReports(ctx, j, c, cfg.ReportDir, o.CallList,
-			report.Options{Now: d.Now(), NotDeliveredAfter: cfg.CallAfter})
+		opt := reportOpts(d, cfg, c, nil)
+		opt.NotDeliveredAfter = cfg.CallAfter
+		paths, _, err := writeReports(ctx, j, c, cfg.ReportDir, o.CallList, opt)
 		if err != nil {
 			return err
 		}

@@ -7,7 +7,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/smscast/smscast/pkg/campaign"
 	"github.com/smscast/smscast/pkg/message"
+	"github.com/smscast/smscast/pkg/schedule"
 )
 
 func newCmdTemplates(d *Deps, g *globalOptions) *cobra.Command {
@@ -22,6 +24,7 @@ $XDG_CONFIG_HOME/smscast/templates) replaces the shipped template of that name.`
 		RunE: list,
 	}
 	cmd.PersistentFlags().String("templates-dir", "", "directory of your own templates")
+	cmd.PersistentFlags().String("lang", "", "show only this message language: ja or en (default: every language)")
 	cmd.AddCommand(&cobra.Command{
 		Use:   "list",
 		Short: "List the templates: name, languages, class, segments of a sample, description",
@@ -50,15 +53,11 @@ func loadCatalog(d *Deps, g *globalOptions, c *cobra.Command) (*message.Catalog,
 	return cat, cfg, nil
 }
 
+// sampleEnv renders samples with the same fields a send renders with (campaign.RenderEnv), so
+// `templates show` reports the encoding and segments that are sent.
 func sampleEnv(d *Deps, cfg *Config) message.Env {
-	env := message.Env{Lang: cfg.Lang, Vars: map[string]string{}, Now: d.Now()}
-	if cfg.Clinic != "" {
-		env.Vars["Clinic"] = cfg.Clinic
-	}
-	if cfg.ClinicPhone != "" {
-		env.Vars["ClinicPhone"] = cfg.ClinicPhone
-	}
-	return env
+	c := cfg.settings(schedule.QuietHours{}).Clinic
+	return campaign.RenderEnv(c, cfg.Lang, cfg.now(d), false)
 }
 
 func templatesList(d *Deps, g *globalOptions, c *cobra.Command) error {
@@ -107,7 +106,11 @@ func templatesShow(d *Deps, g *globalOptions, c *cobra.Command, name string) err
 			fmt.Fprintf(w, "  %-12s %s%s\n", v.Name, v.Description, extra)
 		}
 	}
-	for _, lang := range t.Langs {
+	langs := t.Langs
+	if c.Flags().Changed("lang") {
+		langs = []string{cfg.Lang}
+	}
+	for _, lang := range langs {
 		text := t.Text(lang)
 		fmt.Fprintf(w, "\n[%s] %s\n", lang, text.Path)
 		for _, line := range strings.Split(strings.TrimRight(text.Body, "\n"), "\n") {

@@ -24,3 +24,7 @@ func (c Counts) Total() int {
 	}
 	return n
 }
+
+// CodeAlreadyReceived is the error code of a delivery skipped because its number was accepted the
+// identical text within the repeat window (in any campaign): reached, so never on the call list.
+const CodeAlreadyReceived = "already-received"

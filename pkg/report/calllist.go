@@ -90,6 +90,9 @@ func CallList(ds []journal.Delivery, opt Options) []CallRow {
 	}
 	var out []CallRow
 	for _, d := range ds {
+		if d.ErrorCode == journal.CodeAlreadyReceived {
+			continue // got this very text from an earlier campaign: reached
+		}
 		for _, p := range d.Patients {
 			if Reached(d.State) && !late[p.Row] {
 				continue

@@ -96,6 +96,7 @@ type Delivery struct {
 	Attempts   int
 	SendingAt  time.Time // when the latest attempt was recorded as sending
 	UpdatedAt  time.Time
+	Carrier    string // the mobile carrier that delivered it (docomo, au, …), when the provider said
 	// Checksum is Checksum(To, Body), set when the delivery is planned; empty in journals from
 	// before schema 2.
 	Checksum string
@@ -118,6 +119,7 @@ type Update struct {
 	ErrorCode  string // replaces the previous code (empty clears it)
 	Reason     string // replaces the previous reason (empty clears it)
 	Segments   int    // kept as it was when 0
+	Carrier    string // kept as it was when empty
 	At         time.Time
 }
 
@@ -467,7 +469,7 @@ func (j *Journal) exists(ctx context.Context, campaign string) error {
 }
 
 const deliveryCols = `id, campaign, seq, patients, "to", body, segments, state, reason, error_code,
-	provider_id, attempts, COALESCE(sending_at, ''), updated_at, checksum`
+	provider_id, attempts, COALESCE(sending_at, ''), updated_at, checksum, carrier`
 
 func (j *Journal) queryDeliveries(ctx context.Context, query string, args ...any) ([]Delivery, error) {
 	rows, err := j.rdb.QueryContext(ctx, query, args...)
@@ -481,7 +483,7 @@ func (j *Journal) queryDeliveries(ctx context.Context, query string, args ...any
 		var d Delivery
 		var patients, state, sendingAt, updatedAt string
 		if err := rows.Scan(&d.ID, &d.Campaign, &d.Seq, &patients, &d.To, &d.Body, &d.Segments, &state,
-			&d.Reason, &d.ErrorCode, &d.ProviderID, &d.Attempts, &sendingAt, &updatedAt, &d.Checksum); err != nil {
+			&d.Reason, &d.ErrorCode, &d.ProviderID, &d.Attempts, &sendingAt, &updatedAt, &d.Checksum, &d.Carrier); err != nil {
 			return nil, j.wrap(err)
 		}
 		// Every field is checked: a row that does not decode stops the read, naming it, so that

@@ -121,7 +121,8 @@ func newWriter(ctx context.Context, j *Journal) (*writer, error) {
 			provider_id = CASE WHEN ?2 = '' THEN provider_id ELSE ?2 END,
 			error_code = ?3, reason = ?4,
 			segments = CASE WHEN ?5 > 0 THEN ?5 ELSE segments END,
-			updated_at = ?6
+			updated_at = ?6,
+			carrier = CASE WHEN ?8 = '' THEN carrier ELSE ?8 END
 			WHERE id = ?7`},
 	} {
 		if *p.dst, err = conn.PrepareContext(ctx, p.query); err != nil {
@@ -249,7 +250,7 @@ func (w *writer) apply(batch []*op) error {
 			err = w.exec(o, o.id, w.sending, o.at, o.id)
 		case o.kind == opRecord:
 			err = w.exec(o, o.id, w.record, string(o.u.State), o.u.ProviderID, o.u.ErrorCode, o.u.Reason,
-				o.u.Segments, o.at, o.id)
+				o.u.Segments, o.at, o.id, o.u.Carrier)
 		}
 		if err != nil {
 			w.rollback.ExecContext(ctx)

@@ -370,6 +370,9 @@ func (e *engine) record(d *journal.Delivery, u journal.Update, finished bool, ca
 	if u.Segments > 0 {
 		d.Segments = u.Segments
 	}
+	if u.Carrier != "" {
+		d.Carrier = u.Carrier
+	}
 	if !finished {
 		return
 	}
@@ -396,7 +399,7 @@ func (e *engine) accepted(d *journal.Delivery, r sms.Receipt) {
 	if state.Accepted() {
 		e.sent.Add(1)
 	}
-	e.record(d, journal.Update{State: state, ProviderID: r.ID, Segments: r.Segments, ErrorCode: r.ErrorCode, Reason: r.Reason}, true, nil)
+	e.record(d, journal.Update{State: state, ProviderID: r.ID, Segments: r.Segments, ErrorCode: r.ErrorCode, Reason: r.Reason, Carrier: r.Carrier}, true, nil)
 }
 
 func (e *engine) requestCtx(ctx context.Context) (context.Context, context.CancelFunc) {

@@ -65,6 +65,11 @@ type Config struct {
 	CallListColumns []string `yaml:"call_list_columns" mapstructure:"call_list_columns"`
 	// OutageAdvice is the clinic's own advice added to the outage notice, {{.OutageAdvice}}.
 	OutageAdvice string `yaml:"outage_advice" mapstructure:"outage_advice"`
+	// Operator is who runs smscast, for the audit trail (else --operator, else the OS user).
+	Operator string `yaml:"operator" mapstructure:"operator"`
+	// Retention is how long patient data is kept: 90d, 12w or a Go duration; empty keeps it
+	// all. A string, not a time.Duration: Go durations have no days.
+	Retention string `yaml:"retention" mapstructure:"retention"`
 
 	UILang  string         `yaml:"ui_lang" mapstructure:"ui_lang"`
 	rateSet bool           // rate was given somewhere; otherwise the provider's default applies
@@ -191,6 +196,11 @@ func loadConfig(d *Deps, cmd *cobra.Command, path string) (*Config, error) {
 		return nil, usageErr("e.g. repeat_window: 12h (0 turns the check off)", "repeat_window: %s must not be negative", cfg.RepeatWindow)
 	case cfg.CallAfter < 0:
 		return nil, usageErr("e.g. call_after: 2h", "call_after: %s must not be negative", cfg.CallAfter)
+	case len(cfg.Operator) > 100 || strings.ContainsAny(cfg.Operator, "\r\n\t"):
+		return nil, usageErr("e.g. operator: nurse-sato", "operator %q must be one line of at most 100 characters", cfg.Operator)
+	}
+	if _, err := parseRetention(cfg.Retention); err != nil {
+		return nil, usageErr("e.g. retention: 90d (days), 12w (weeks) or 2160h", "retention: %v", err)
 	}
 	if phonenumbers.GetCountryCodeForRegion(strings.ToUpper(cfg.Region)) == 0 {
 		return nil, usageErr("set region (config, SMSCAST_REGION or --region) to a two-letter country code such as JP or US",

@@ -22,6 +22,8 @@ var keyHelp = map[string]string{
 	"repeat_window":                "a number accepted the identical text this recently is not sent it again, in any campaign, unless --again (default 12h; 0 turns it off)",
 	"clinic_phone":                 "clinic phone number, the {{.ClinicPhone}} field of templates",
 	"call_list_columns":            "more columns of the patient list to show on the call list, e.g. [担当, 透析曜日]",
+	"operator":                     "who runs smscast, for the audit trail (or --operator; default: the computer's user name)",
+	"retention":                    "how long patient data is kept, e.g. 90d or 12w: history and send remind once a day, purge removes it (default: kept)",
 	"outage_advice":                "the clinic's own advice added to the outage notice ({{.OutageAdvice}}); none by default",
 	"journal":                      "journal file (default $XDG_DATA_HOME/smscast/journal.db)",
 	"report_dir":                   "directory for delivery reports and call lists (default .)",

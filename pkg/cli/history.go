@@ -58,6 +58,7 @@ func historyRun(ctx context.Context, d *Deps, o *historyOptions) error {
 		return failErr(err, "")
 	}
 	printStopped(ctx, d.Stderr, j, cfg.loc)
+	remindRetention(ctx, d.Stderr, d, cfg, j)
 	entries := make([]historyEntry, 0, len(cs))
 	for _, c := range cs {
 		counts, err := j.Counts(ctx, c.ID)
@@ -70,6 +71,9 @@ func historyRun(ctx context.Context, d *Deps, o *historyOptions) error {
 			e.Counts[string(s)] = n
 		}
 		entries = append(entries, e)
+	}
+	if err := recordAudit(ctx, d, o.g, cfg, o.cmd, j, journal.AuditHistory, nil, map[string]int{"campaigns": len(entries)}); err != nil {
+		return err
 	}
 	if o.JSON {
 		return writeJSON(d.Stdout, entries)

@@ -14,6 +14,7 @@ import (
 type globalOptions struct {
 	configPath string
 	debug      bool
+	operator   string // who runs smscast, for the audit trail
 }
 
 // Main runs smscast with args and returns the process exit code.
@@ -75,6 +76,7 @@ Start with a drill on the simulator:
 	})
 	root.PersistentFlags().StringVar(&g.configPath, "config", "", "config file (default $XDG_CONFIG_HOME/smscast/config.yaml)")
 	root.PersistentFlags().BoolVar(&g.debug, "debug", false, "show internal error details")
+	root.PersistentFlags().StringVar(&g.operator, "operator", "", "who runs smscast, for the audit trail (default: config operator, SMSCAST_OPERATOR, the OS user)")
 	root.SetVersionTemplate("smscast {{.Version}}\n")
 
 	root.AddCommand(
@@ -85,6 +87,9 @@ Start with a drill on the simulator:
 		newCmdHistory(d, g),
 		newCmdReport(d, g),
 		newCmdVersion(d),
+		newCmdAudit(d, g),
+		newCmdPurge(d, g),
+		helpTopic("privacy", "What smscast stores, where, for how long, and what the audit trail records", privacyHelp()),
 		helpTopic("exit-codes", "What smscast's exit codes mean", exitCodesHelp),
 		helpTopic("environment", "Configuration keys and environment variables", environmentHelp()),
 	)

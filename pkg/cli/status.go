@@ -123,6 +123,9 @@ func statusRun(ctx context.Context, d *Deps, o *statusOptions) error {
 		}
 		done := !o.Watch || res.InFlight == 0 || !d.Now().Before(deadline)
 		if done {
+			if err := recordAudit(ctx, d, o.g, cfg, o.cmd, j, journal.AuditStatus, &c, map[string]int{"checked": r.Checked, "changed": r.Changed}); err != nil {
+				return err
+			}
 			if o.JSON {
 				if err := writeJSON(d.Stdout, r); err != nil {
 					return failErr(err, "")

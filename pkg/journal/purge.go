@@ -26,8 +26,8 @@ type PurgeOptions struct {
 	Before time.Time
 	// DryRun lists what would be removed and changes nothing.
 	DryRun bool
-	// Audit, when set, is recorded in the same transaction as the purge, with its Counts set to
-	// what was removed (campaigns, deliveries). A dry run records nothing.
+	// Audit, when set, is recorded in the same transaction as the purge, with the counts of what
+	// was removed (campaigns, deliveries) added to its Counts. A dry run records nothing.
 	Audit *AuditEntry
 }
 
@@ -228,7 +228,11 @@ func purgeTx(ctx context.Context, c *sql.Conn, cs []PurgeCampaign, audit *AuditE
 		if e.At.IsZero() {
 			e.At = time.Now()
 		}
-		e.Counts = map[string]int{"campaigns": len(cs), "deliveries": deliveries}
+		e.Counts = map[string]int{}
+		for k, v := range audit.Counts {
+			e.Counts[k] = v
+		}
+		e.Counts["campaigns"], e.Counts["deliveries"] = len(cs), deliveries
 		if err := e.check(); err != nil {
 			return err
 		}

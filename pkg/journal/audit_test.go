@@ -249,3 +249,29 @@ func TestAuditOnAClosedJournal(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+func TestAuditTrailStartsAtTheUpgradeOfAnOlderJournal(t *testing.T) {
+	ctx := context.Background()
+	path := t.TempDir() + "/journal.db"
+	db, err := sql.Open("sqlite", strings.Replace(dataSourceName(path), "mode=rw", "mode=rwc", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A journal of schema 3, the last before the audit trail, with a campaign in it.
+	if err := migrate(ctx, db, path, migrations[:3]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO campaigns (id, template, list, provider, created_at) VALUES ('old', 'outage', 'p.csv', 'sim', '2025-01-01T00:00:00.000000000Z')`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	j, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	ch, err := j.VerifyAudit(ctx)
+	if err != nil || ch.Problem != nil || ch.Entries != 0 || ch.Start.Before != 1 || time.Since(ch.Start.At) > time.Minute {
+		t.Fatalf("check = %+v, %v", ch, err)
+	}
+}

@@ -34,6 +34,8 @@ type Key struct {
 	Vars     map[string]string `json:"vars,omitempty"`
 	Test     bool              `json:"test,omitempty"`
 	Smart    bool              `json:"smart,omitempty"`
+	Ack      bool              `json:"ack,omitempty"`
+	Follows  string            `json:"follows,omitempty"` // --recipients-of
 }
 
 // Fingerprint is a stable hash of k (map keys are sorted by encoding/json).

@@ -42,6 +42,9 @@ type Provider struct {
 	// Sendable refuses numbers the provider cannot text before anything is sent.
 	Sendable func(e164 string) (ok bool, reason string)
 	Latency  time.Duration // a known time per request (the simulator's), for the estimate
+	// Replies says whether the sender can receive replies (a phone number, not an alphanumeric
+	// sender ID), and if not why; nil: it cannot.
+	Replies func() (ok bool, why string)
 }
 
 // Rate is the sending rate a run uses under these settings.
@@ -64,8 +67,13 @@ type Input struct {
 	Test     bool       // only the test group, marked as a test
 	Smart    bool       // smart encoding
 	Again    bool       // send also to numbers that already received the text
+	Ack      bool       // ask patients to reply (the template's ack: true, or --ack)
 	ID       string     // --campaign, rendered; empty: found by the message
-	Now      time.Time
+	// RecipientsOf takes the recipients from an earlier campaign instead of List; Only narrows
+	// them (OnlyReached, …).
+	RecipientsOf string
+	Only         string
+	Now          time.Time
 }
 
 // Plan is a send before it is written to the journal: one delivery per message to send, one
@@ -103,12 +111,35 @@ func Prepare(ctx context.Context, j *journal.Journal, in Input) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	read := in.Read
-	read.Region = in.Settings.Region
-	read.OptOut = func(e164 string) bool { return optOut[e164] }
-	list, err := roster.Load(in.List, read)
-	if err != nil {
-		return nil, inputErr(err, "fix the list and run the command again: nothing was sent")
+	if in.Ack {
+		ok, why := false, "this provider cannot receive replies"
+		if in.Provider.Replies != nil {
+			ok, why = in.Provider.Replies()
+		}
+		if !ok {
+			return nil, bad("send without --ack (and without a template that asks for a reply), or send from a phone number that can receive SMS",
+				"--ack: %s: %s", in.Provider.Name, why)
+		}
+	}
+	var list *roster.List
+	if in.RecipientsOf != "" {
+		if list, err = recipientsOf(ctx, j, in.RecipientsOf, in.Only); err != nil {
+			return nil, err
+		}
+		for i, r := range list.Rows {
+			if r.Class == roster.Sendable && optOut[r.E164] {
+				list.Rows[i].Class, list.Rows[i].Reason = roster.OptedOut, "opted out"
+			}
+		}
+	} else if in.List == "" && in.Test {
+		list = &roster.List{} // a test send needs only the test group
+	} else {
+		read := in.Read
+		read.Region = in.Settings.Region
+		read.OptOut = func(e164 string) bool { return optOut[e164] }
+		if list, err = roster.Load(in.List, read); err != nil {
+			return nil, inputErr(err, "fix the list and run the command again: nothing was sent")
+		}
 	}
 	if in.Select != nil {
 		if err := in.Select.Apply(list, now); err != nil {
@@ -127,7 +158,7 @@ func Prepare(ctx context.Context, j *journal.Journal, in Input) (*Plan, error) {
 	if err := p.applyProvider(); err != nil {
 		return nil, err
 	}
-	p.Key = Key{Lang: in.Settings.Lang, Vars: in.Vars, Test: in.Test, Smart: in.Smart}
+	p.Key = Key{Lang: in.Settings.Lang, Vars: in.Vars, Test: in.Test, Smart: in.Smart, Ack: in.Ack, Follows: in.RecipientsOf}
 	if in.Template.AdHoc {
 		p.Key.Body = in.Template.Texts[""].Body
 	} else {
@@ -215,6 +246,9 @@ func build(in Input, list *roster.List, now time.Time) (*Plan, error) {
 			replaced[[2]string{rep.From, rep.To}] = true
 		}
 		b := rendered[i].Body
+		if in.Ack {
+			b += ReplyInstruction(rendered[i].Lang)
+		}
 		if in.Test && !strings.Contains(b, strings.TrimSpace(TestMarker(rendered[i].Lang))) {
 			b = TestMarker(rendered[i].Lang) + b
 		}
@@ -224,7 +258,7 @@ func build(in Input, list *roster.List, now time.Time) (*Plan, error) {
 	p := &Plan{In: in, List: list, skipped: map[roster.Class]int{}, replaced: replaced}
 	shared := map[string]int{} // number + text → index of its delivery
 	for _, r := range list.Rows {
-		patient := journal.Patient{Row: r.Row, Name: r.Name, Phone: r.Phone, Column: r.PhoneColumn}
+		patient := journal.Patient{Row: r.Row, Name: r.Name, Phone: r.Phone, Column: r.PhoneColumn, Fields: r.Fields}
 		b, ok := body[r.Row]
 		if !ok {
 			p.skipped[r.Class]++

@@ -105,6 +105,16 @@ func Create(ctx context.Context, j *journal.Journal, p *Plan) (*Session, error) 
 	if in.Again {
 		c.Meta[MetaAgain] = "true"
 	}
+	if in.Ack {
+		c.Meta[MetaAck] = "true"
+	}
+	if in.RecipientsOf != "" {
+		c.Meta[MetaFollows] = in.RecipientsOf
+		c.List = "recipients of " + in.RecipientsOf
+		if in.Only != "" {
+			c.List += " (" + in.Only + ")"
+		}
+	}
 	generated := c.ID == ""
 	if generated {
 		c.ID = DefaultID(in.Template.Name, in.Test, in.Now.In(in.Settings.Location))

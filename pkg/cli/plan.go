@@ -42,7 +42,25 @@ func (c *Config) providerInfo(spec providerSpec) campaign.Provider {
 	if c.Provider == "sim" {
 		p.Latency = c.Sim.Latency
 	}
+	p.Replies = func() (bool, string) { return c.repliesPossible() }
 	return p
+}
+
+// repliesPossible says whether the configured sender can receive the patients' replies.
+func (c *Config) repliesPossible() (bool, string) {
+	switch c.Provider {
+	case "sim", "smsgate":
+		return true, "" // the simulator plays replies; the phone's SIM receives them
+	case "twilio":
+		if strings.HasPrefix(strings.TrimSpace(c.Twilio.From), "+") {
+			return true, ""
+		}
+		if c.Twilio.From == "" {
+			return false, "a messaging service without a phone number (twilio.from) cannot receive replies"
+		}
+		return false, "an alphanumeric sender ID cannot receive replies (英数字の送信元には返信できません): set twilio.from to a phone number"
+	}
+	return false, "this provider's sender cannot receive replies"
 }
 
 // printSummary shows what is about to happen, before anything is sent.

@@ -48,6 +48,9 @@ type sendOptions struct {
 	NoWait        bool
 	Events        bool
 	Again         bool
+	Ack           bool
+	RecipientsOf  string
+	Only          string
 }
 
 func newCmdSend(d *Deps, g *globalOptions, runF func(context.Context, *sendOptions) error) *cobra.Command {
@@ -103,6 +106,9 @@ accepted is sent again.`,
 	f.IntVar(&o.Limit, "limit", 0, "send to at most N patients (a small trial)")
 	f.BoolVar(&o.Test, "test", false, "send only to the test group (config test_group), marked as a test")
 	f.BoolVar(&o.NoWait, "no-wait", false, "in quiet hours, leave the messages pending and exit 0 instead of waiting")
+	f.BoolVar(&o.Ack, "ack", false, "ask patients to reply 1 to confirm (smscast acks lists who did not)")
+	f.StringVar(&o.RecipientsOf, "recipients-of", "", "send to the recipients of an earlier `CAMPAIGN` instead of a list (a follow-up)")
+	f.StringVar(&o.Only, "only", "", "with --recipients-of: only those "+strings.Join(campaign.OnlyValues, ", "))
 	f.BoolVar(&o.Again, "again", false, "send also to numbers that already received this message within repeat_window (a second reminder)")
 	f.BoolVar(&o.Events, "events", false, "print NDJSON events (start, progress, delivery, end) on stdout")
 	f.StringVar(&o.CallList, "call-list", "", "also write the list of patients to phone to this file")
@@ -148,7 +154,13 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 	if err != nil {
 		return err
 	}
-	if o.To == "" {
+	switch {
+	case o.To != "" && o.RecipientsOf != "":
+		return usageErr("give one of them", "--to and --recipients-of both choose the recipients: give only one")
+	case o.Only != "" && o.RecipientsOf == "":
+		return usageErr("e.g. smscast send outage --recipients-of outage-20261202-031123 --only unconfirmed",
+			"--only needs --recipients-of: it chooses among an earlier campaign's recipients")
+	case o.To == "" && o.RecipientsOf == "" && !o.Test:
 		return usageErr("e.g. smscast send outage --to patients.csv", "--to: which patient list? give the list file")
 	}
 	if o.JSON && o.Events {
@@ -219,8 +231,12 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 		Test:     o.Test,
 		Smart:    o.SmartEncoding,
 		Again:    o.Again,
+		Ack:      o.Ack || tmpl.Ack,
 		ID:       id,
 		Now:      d.Now(),
+
+		RecipientsOf: o.RecipientsOf,
+		Only:         o.Only,
 	}
 	plan, err := campaign.Prepare(ctx, j, in)
 	if err != nil {

@@ -78,6 +78,9 @@ type Patient struct {
 	Name   string `json:"name"`
 	Phone  string `json:"phone"`            // as written in the list
 	Column string `json:"column,omitempty"` // header of the phone column used
+	// Fields are the row's cells by header, so that a follow-up campaign (--recipients-of)
+	// renders its templates with the list's columns without the list file.
+	Fields map[string]string `json:"fields,omitempty"`
 }
 
 // Delivery is one message to one number, or one skipped row.

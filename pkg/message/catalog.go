@@ -210,10 +210,18 @@ func (x *Text) headerLine(l string) string {
 		default:
 			return fmt.Sprintf("class %q: use emergency, reminder or test", val)
 		}
+	case "ack":
+		switch strings.ToLower(val) {
+		case "true", "yes":
+			x.Ack = true
+		case "false", "no":
+		default:
+			return fmt.Sprintf("ack %q: write ack: true to ask patients to reply, or leave the line out", val)
+		}
 	case "var":
 		return `write a variable as "# var NAME: description (sample: VALUE)"`
 	default:
-		return fmt.Sprintf("unknown header key %q: the keys are description, class and var (start a comment line with ##)", m[1])
+		return fmt.Sprintf("unknown header key %q: the keys are description, class, ack and var (start a comment line with ##)", m[1])
 	}
 	return ""
 }

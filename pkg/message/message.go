@@ -79,6 +79,7 @@ type Template struct {
 	Name        string
 	Description string // from the Japanese text when there is one
 	Class       string // emergency, reminder, test
+	Ack         bool   // any of its texts asks the patient to reply
 	Langs       []string
 	Vars        []Var            // every declared variable, Japanese text's first
 	Texts       map[string]*Text // by language; an ad-hoc template has one text under ""
@@ -100,6 +101,7 @@ type Text struct {
 	Builtin     bool
 	Description string
 	Class       string
+	Ack         bool // "# ack: true": the message asks the patient to reply (smscast acks)
 	Vars        []Var
 	Source      string // the whole file, header included
 	Body        string // the template text after the header
@@ -207,6 +209,7 @@ func newTemplate(name string, texts map[string]*Text) (*Template, error) {
 		} else if x.Class != first.Class {
 			return nil, fmt.Errorf("%s says class %s but %s says %s: make them agree", x.Path, x.Class, first.Path, first.Class)
 		}
+		t.Ack = t.Ack || x.Ack
 		for _, v := range x.Vars {
 			if !slices.ContainsFunc(t.Vars, func(w Var) bool { return w.Name == v.Name }) {
 				t.Vars = append(t.Vars, v)

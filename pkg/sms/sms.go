@@ -128,3 +128,20 @@ func Classify(err error) *Error {
 	}
 	return &Error{Ambiguous: true, Reason: err.Error(), Err: err}
 }
+
+// Inbox reads the messages people sent to us (replies to a message that asked for one) by polling
+// the provider: a clinic laptop has no public address a provider's webhook could reach.
+type Inbox interface {
+	// Inbound returns the messages received at or after since, oldest first. An ID may be
+	// returned again by a later call: the journal stores each (provider, ID) once.
+	Inbound(ctx context.Context, since time.Time) ([]Inbound, error)
+}
+
+// Inbound is one message a person sent us.
+type Inbound struct {
+	ID   string    // the provider's id of the message: unique within the provider
+	From string    // the sender: E.164 when the provider gives it, else as the provider wrote it
+	To   string    // our number it was sent to, when the provider says
+	Text string    // the text, as received
+	At   time.Time // when the provider received it
+}

@@ -9,6 +9,9 @@
 //	GET  /2010-04-01/Accounts/{AccountSid}/Messages.json        list: To, From, DateSent, DateSent>, DateSent<, PageSize, Page
 //	GET  /2010-04-01/Accounts/{Sid}.json                        the account (the pre-flight check)
 //
+// AddInbound puts a message a patient sent us in the list (direction inbound), as Twilio shows
+// replies to our number.
+//
 // The list pages newest first and gives next_page_uri while more match, as Twilio does; like
 // Twilio it has no filter by messaging service and ignores parameters it does not know.
 //
@@ -121,6 +124,8 @@ type Message struct {
 	// Fault is what happened to the create of a message the server kept: "drop", "late", "500",
 	// "504", or "" when it was answered 201 at once.
 	Fault string
+	// Direction is "inbound" for a message AddInbound added; "" for ours (outbound-api).
+	Direction string
 }
 
 // Option configures a Server.
@@ -165,6 +170,7 @@ type Server struct {
 	now      func() time.Time
 	seq      uint64
 	msgs     []*Message
+	inbound  int // of msgs, those AddInbound added: not ours, so not counted by OutageAfter
 	bySID    map[string]*Message
 	perTo    map[string]int
 	defaultM string // the messaging service SID Twilio assigns when none is used
@@ -282,6 +288,27 @@ func (s *Server) RequestsOf(kind string) int {
 // SetAccountStatus sets the status the account resource reports: "active" (the default),
 // "suspended" or "closed".
 func (s *Server) SetAccountStatus(status string) { s.accountStatus.Store(status) }
+
+// AddInbound adds a message a patient sent to our number: from the patient, to our number (the
+// provider's twilio.from), received at at (now when zero). It shows in fetch and in the list, with
+// direction inbound and status received, newest first by when it was added; it is not counted by
+// Count, Counts or OutageAfter, which count our messages.
+func (s *Server) AddInbound(from, to, body string, at time.Time) Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if at.IsZero() {
+		at = s.now()
+	}
+	s.seq++
+	m := &Message{
+		SID: sid("SM", s.seq), To: to, From: from, Body: body, Status: "received",
+		Segments: segment.Count(body).Segments, DateCreated: at.UTC(), DateSent: at.UTC(), Direction: "inbound",
+	}
+	s.msgs = append(s.msgs, m)
+	s.inbound++
+	s.bySID[m.SID] = m
+	return *m
+}
 
 // Release sends every held message: it gets its date_sent and its final status.
 func (s *Server) Release() {
@@ -445,7 +472,7 @@ func (s *Server) outage(f Faults) bool {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.msgs) >= f.OutageAfter
+	return len(s.msgs)-s.inbound >= f.OutageAfter
 }
 
 // draw reports whether a create hits a fault given by a share and number patterns; s.mu is held.
@@ -506,7 +533,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, f Faults) {
 	}
 
 	s.mu.Lock()
-	if f.OutageAfter > 0 && len(s.msgs) >= f.OutageAfter {
+	if f.OutageAfter > 0 && len(s.msgs)-s.inbound >= f.OutageAfter {
 		// Checked again under the lock, so that exactly OutageAfter messages are created.
 		s.mu.Unlock()
 		writeError(w, http.StatusServiceUnavailable, 20503, "Service Unavailable")
@@ -814,6 +841,9 @@ func (s *Server) resource(m *Message) resource {
 		Direction: "outbound-api", NumMedia: "0", NumSegments: strconv.Itoa(m.Segments),
 		SID: m.SID, Status: m.Status, To: m.To, URI: uri,
 		SubresourceURIs: map[string]string{"media": strings.TrimSuffix(uri, ".json") + "/Media.json"},
+	}
+	if m.Direction != "" {
+		r.Direction = m.Direction
 	}
 	if !m.DateSent.IsZero() {
 		d := rfc1123(m.DateSent)

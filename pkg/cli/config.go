@@ -16,11 +16,15 @@ import (
 	"strings"
 	"time"
 
+	"unicode/utf8"
+
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/nyaruka/phonenumbers"
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
 	"go.yaml.in/yaml/v3"
+	"golang.org/x/text/encoding/japanese"
+	"golang.org/x/text/encoding/unicode"
 
 	"github.com/smscast/smscast/pkg/internal/editdist"
 	"github.com/smscast/smscast/pkg/message"
@@ -147,6 +151,9 @@ func loadConfig(d *Deps, cmd *cobra.Command, path string) (*Config, error) {
 		data, err := os.ReadFile(path)
 		switch {
 		case err == nil:
+			if data, err = decodeConfig(path, data); err != nil {
+				return nil, err
+			}
 			if err := checkConfigFile(path, data); err != nil {
 				return nil, err
 			}
@@ -241,6 +248,44 @@ func loadConfig(d *Deps, cmd *cobra.Command, path string) (*Config, error) {
 	}
 	cfg.Region = strings.ToUpper(cfg.Region)
 	return &cfg, nil
+}
+
+// decodeConfig returns the config file's text as UTF-8, as Notepad may have saved it: UTF-8 with or
+// without a byte-order mark, UTF-16 with one ("Unicode" in older Notepads), or CP932 (Shift_JIS,
+// "ANSI" on a Japanese Windows) when the file is not UTF-8 and decodes as CP932 without a single
+// invalid byte. Anything else is refused with the line of the first byte that is not UTF-8, never
+// guessed.
+func decodeConfig(path string, data []byte) ([]byte, error) {
+	const hint = "save the file as UTF-8 (Notepad: File > Save As, Encoding: UTF-8)"
+	switch {
+	case bytes.HasPrefix(data, []byte{0xEF, 0xBB, 0xBF}):
+		data = data[3:]
+	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}), bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
+		out, err := unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder().Bytes(data)
+		if err != nil || bytes.ContainsRune(out, utf8.RuneError) {
+			return nil, usageErr(hint, "config %s: not valid UTF-16 text", path)
+		}
+		return out, nil
+	}
+	if utf8.Valid(data) {
+		return data, nil
+	}
+	bad := 0
+	for bad < len(data) {
+		r, n := utf8.DecodeRune(data[bad:])
+		if r == utf8.RuneError && n <= 1 {
+			break
+		}
+		bad += n
+	}
+	line := 1 + bytes.Count(data[:bad], []byte("\n"))
+	if bytes.IndexByte(data, 0) < 0 {
+		out, err := japanese.ShiftJIS.NewDecoder().Bytes(data)
+		if err == nil && !bytes.ContainsRune(out, utf8.RuneError) {
+			return out, nil
+		}
+	}
+	return nil, usageErr(hint, "config %s line %d: the file is neither UTF-8 nor Shift_JIS (CP932) text", path, line)
 }
 
 // checkConfigFile decodes the file strictly so that an unknown or mistyped key is reported with its
@@ -406,34 +451,13 @@ func expandHome(d *Deps, p string) string {
 	return filepath.Join(home, strings.TrimPrefix(p, "~"))
 }
 
-// configDir is the user's config directory ($XDG_CONFIG_HOME or the OS equivalent).
-func configDir(d *Deps) string { return userDir(d, "XDG_CONFIG_HOME", ".config", "APPDATA") }
+// configDir is the user's config directory ($XDG_CONFIG_HOME or the OS equivalent: %APPDATA% on
+// Windows, ~/Library/Application Support on macOS).
+func configDir(d *Deps) string { return configDirFor(runtime.GOOS, d.getenv) }
 
-// dataDir is the user's data directory ($XDG_DATA_HOME or the OS equivalent).
-func dataDir(d *Deps) string {
-	return userDir(d, "XDG_DATA_HOME", filepath.Join(".local", "share"), "LOCALAPPDATA")
-}
-
-// userDir finds a per-user directory from d's environment: os.UserConfigDir reads the real
-// process environment, which tests must not depend on.
-func userDir(d *Deps, xdgVar, underHome, windowsVar string) string {
-	switch runtime.GOOS {
-	case "windows":
-		return d.getenv(windowsVar)
-	case "darwin":
-		if h := d.getenv("HOME"); h != "" {
-			return filepath.Join(h, "Library", "Application Support")
-		}
-		return ""
-	}
-	if x := d.getenv(xdgVar); x != "" {
-		return x
-	}
-	if h := d.getenv("HOME"); h != "" {
-		return filepath.Join(h, underHome)
-	}
-	return ""
-}
+// dataDir is the user's data directory ($XDG_DATA_HOME or the OS equivalent: %LOCALAPPDATA% on
+// Windows, which stays on this computer, ~/Library/Application Support on macOS).
+func dataDir(d *Deps) string { return dataDirFor(runtime.GOOS, d.getenv) }
 
 // now is the current time in the configured timezone.
 func (c *Config) now(d *Deps) time.Time { return d.Now().In(c.loc) }

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"reflect"
+	"runtime"
 	"strings"
 )
 
@@ -59,12 +60,32 @@ var keyHelp = map[string]string{
 	"smsgate.timeout":              "timeout of one request to the phone, e.g. 10s",
 }
 
+// environmentHelp is `smscast help environment` for this OS with no environment: the keys and
+// variables, the locations unresolved.
 func environmentHelp() string {
+	return environmentHelpFor(runtime.GOOS, func(string) string { return "" })
+}
+
+// environmentHelpFor is `smscast help environment` on goos, with the file locations resolved from
+// getenv: what it says is true of the computer it runs on.
+func environmentHelpFor(goos string, getenv func(string) string) string {
 	var b strings.Builder
-	b.WriteString(`CONFIGURATION
+	fmt.Fprintf(&b, `CONFIGURATION
   Settings come from, highest first: command-line flags, SMSCAST_* environment variables, the
-  config file (--config, SMSCAST_CONFIG, else $XDG_CONFIG_HOME/smscast/config.yaml), defaults.
-  An unknown key in the config file is an error.
+  config file (--config, SMSCAST_CONFIG, else %s), defaults.
+  An unknown key in the config file is an error. The file may be UTF-8, UTF-16 or Shift_JIS.
+`, defaultFor(goos, "config", "smscast", "config.yaml"))
+	b.WriteString(`
+FILES ON THIS COMPUTER
+`)
+	for _, l := range fileLocations(goos, getenv) {
+		p := l.Path
+		if p == "" {
+			p = "(not known: the environment does not say where)"
+		}
+		fmt.Fprintf(&b, "  %-23s %s\n  %-23s   default %s; to change: %s\n", l.What, p, "", l.Default, l.Set)
+	}
+	b.WriteString(`  The config file may also set journal, report_dir and templates_dir.
 
   KEY                            ENVIRONMENT                            MEANING
 `)
@@ -88,8 +109,19 @@ SECRETS (environment only, never flags; never printed)
 
 OTHER
   SMSCAST_CONFIG       config file, as --config
-  XDG_CONFIG_HOME      where the config file and templates directory live (default ~/.config)
+`)
+	switch goos {
+	case "windows":
+		b.WriteString(`  APPDATA              where the config file and templates directory live (set by Windows)
+  LOCALAPPDATA         where the journal lives (set by Windows; stays on this computer)
+`)
+	case "darwin":
+		b.WriteString(`  HOME                 the config file, templates and journal live in ~/Library/Application Support
+`)
+	default:
+		b.WriteString(`  XDG_CONFIG_HOME      where the config file and templates directory live (default ~/.config)
   XDG_DATA_HOME        where the journal lives (default ~/.local/share)
 `)
+	}
 	return b.String()
 }

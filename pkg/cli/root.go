@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -19,11 +20,17 @@ type globalOptions struct {
 
 // Main runs smscast with args and returns the process exit code.
 func Main(ctx context.Context, d *Deps, args []string) int {
+	d, stdout := withPipeStdout(d)
 	g := &globalOptions{}
 	root := newRootCmd(d, g)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
+		return ExitOK
+	}
+	if stdout.broken.Load() && brokenPipe(runtime.GOOS, err) {
+		// The reader of stdout went away and the command said so: that is how `| head` ends,
+		// not a failure. Other errors are still reported.
 		return ExitOK
 	}
 	var ee *exitError
@@ -86,12 +93,13 @@ Start with a drill on the simulator:
 		newCmdStatus(d, g),
 		newCmdHistory(d, g),
 		newCmdReport(d, g),
+		newCmdServe(d, g, nil),
 		newCmdVersion(d),
 		newCmdAudit(d, g),
 		newCmdPurge(d, g),
 		helpTopic("privacy", "What smscast stores, where, for how long, and what the audit trail records", privacyHelp()),
 		helpTopic("exit-codes", "What smscast's exit codes mean", exitCodesHelp),
-		helpTopic("environment", "Configuration keys and environment variables", environmentHelp()),
+		helpTopic("environment", "Configuration keys, environment variables and where files live", environmentHelpFor(runtime.GOOS, d.getenv)),
 	)
 	return root
 }

@@ -24,6 +24,11 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
+	// A write to a stdout whose reader has gone (`smscast history | head -1`) would otherwise kill
+	// the process with SIGPIPE on Unix (exit 141, which `set -o pipefail` takes for a failure);
+	// asked for, the signal is delivered here and dropped, the write fails with EPIPE, and cli.Main
+	// ends the command quietly with exit 0, as it does on Windows. Nothing reads the channel.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 	code := cli.Main(ctx, cli.System(version), os.Args[1:])
 	stop()
 	os.Exit(code)

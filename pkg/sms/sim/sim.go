@@ -53,6 +53,10 @@ type Config struct {
 	// Seed, the number and how many times this process has tried it: a retry can succeed.
 	TransientRate float64
 
+	// Replies plays patients answering a message that asked for a reply (sim.replies), so that a
+	// drill shows confirmations: see Inbound.
+	Replies Replies
+
 	// Outbox, when set, is a file to which every accepted message is appended as one JSON line
 	// (Record). It is created with mode 0600 (its directory 0700), and it is read back by Find and
 	// Status so that a later process can reconcile what an earlier one sent.
@@ -106,6 +110,9 @@ func New(cfg Config) (*Sender, error) {
 	}
 	if cfg.TransientRate < 0 || cfg.TransientRate > 1 {
 		return nil, fmt.Errorf("sim: transient rate %v must be between 0 and 1", cfg.TransientRate)
+	}
+	if err := cfg.Replies.check(); err != nil {
+		return nil, err
 	}
 	if cfg.Latency < 0 || cfg.Jitter < 0 {
 		return nil, errors.New("sim: latency and jitter must not be negative")

@@ -95,13 +95,13 @@ func TestStatusReportHistoryAndPurgeAreAudited(t *testing.T) {
 			t.Fatalf("%v: exit %d\n%s", s.args, r.code, r.stderr)
 		}
 	}
-	es := auditEntries(t, e)
+	es := withoutSends(auditEntries(t, e))
 	if len(es) != len(steps) {
 		t.Fatalf("%d entries, want %d: %+v", len(es), len(steps), es)
 	}
 	for i, s := range steps {
 		got := es[i]
-		if got.Action != string(s.action) || got.Operator != s.who || got.Seq != int64(i+1) || got.Offset != 9*3600 ||
+		if got.Action != string(s.action) || got.Operator != s.who || got.Seq != es[0].Seq+int64(i) || got.Offset != 9*3600 ||
 			!strings.HasPrefix(got.Command, "smscast ") || got.Host == "" {
 			t.Errorf("entry %d = %+v, want %s by %s", i, got, s.action, s.who)
 		}
@@ -112,7 +112,7 @@ func TestStatusReportHistoryAndPurgeAreAudited(t *testing.T) {
 	if es[4].Counts["campaigns"] != 1 || es[4].Counts["deliveries"] != 5 {
 		t.Errorf("purge entry counts: %v", es[4].Counts)
 	}
-	if r := e.run("audit", "--verify"); r.code != ExitOK || !strings.Contains(r.stdout, "intact: 5 entries") {
+	if r := e.run("audit", "--verify"); r.code != ExitOK || !strings.Contains(r.stdout, "intact: 7 entries") { // the send created and finished, then the 5 steps
 		t.Errorf("verify: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	if r := e.run("audit"); r.code != ExitOK || !strings.Contains(r.stdout, "nurse-sato") || !strings.Contains(r.stdout, "+09:00") {
@@ -191,8 +191,7 @@ func TestAuditOnAJournalFromBeforeTheTrail(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := e.run("audit", "--verify")
-	if r.code != ExitOK || !strings.Contains(r.stdout, "when this journal was upgraded: the 1 campaigns before it have no audit entries") ||
-		!strings.Contains(r.stdout, "no entries yet") {
+	if r.code != ExitOK || !strings.Contains(r.stdout, "when this journal was upgraded: the 1 campaigns before it have no audit entries") {
 		t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
@@ -227,4 +226,16 @@ func TestOperatorComesFromFlagThenConfigThenTheOSUser(t *testing.T) {
 	if err := j.Audit(context.Background(), e); err != nil {
 		t.Errorf("an entry made by auditEntry is refused: %v", err)
 	}
+}
+
+// withoutSends leaves out the send's own entries (created, finished), which every test's drill
+// records first.
+func withoutSends(es []auditJSON) []auditJSON {
+	var out []auditJSON
+	for _, e := range es {
+		if !strings.HasPrefix(e.Action, "send.") {
+			out = append(out, e)
+		}
+	}
+	return out
 }

@@ -75,7 +75,7 @@ func TestPurgeDryRunAndReports(t *testing.T) {
 	if !res.DryRun || len(res.Purged) != 2 || !res.Purged[1].Test || len(res.Reports) != 8 || res.ReportsGone {
 		t.Errorf("dry run = %+v", res)
 	}
-	if es := auditEntries(t, e); len(es) != 0 {
+	if es := withoutSends(auditEntries(t, e)); len(es) != 0 {
 		t.Errorf("a dry run is recorded: %+v", es)
 	}
 	if r := e.run("purge", "--older-than", "0s", "--report-dir", reports); !strings.Contains(r.stdout, "purge --reports deletes them") {
@@ -97,7 +97,7 @@ func TestPurgeDryRunAndReports(t *testing.T) {
 	if _, err := os.Stat(other); err != nil {
 		t.Error("purge deleted a file smscast did not write")
 	}
-	es := auditEntries(t, e)
+	es := withoutSends(auditEntries(t, e))
 	if len(es) != 2 || es[0].Counts["campaigns"] != 2 || es[1].Counts["reports"] != 8 {
 		t.Errorf("entries: %+v", es)
 	}

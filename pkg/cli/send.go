@@ -256,6 +256,12 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 
 	sum := plan.Summary()
 	printSummary(out, cfg, sum, cfg.loc)
+	if spec.real {
+		fmt.Fprintf(out, "Privacy:    patient numbers and texts go %s (smscast help privacy)\n", dataLocation(cfg.Provider))
+	}
+	if j != nil {
+		remindRetention(ctx, d.Stderr, d, cfg, j)
+	}
 	for _, w := range sel.Warnings {
 		fmt.Fprintf(out, "WARNING:    %s (left out)\n", w)
 	}
@@ -300,6 +306,13 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 	}
 	defer sess.Close()
 	c := sess.Campaign
+	action := journal.AuditSendCreated
+	if sess.Resumed {
+		action = journal.AuditSendResumed
+	}
+	if err := recordSend(ctx, d, o, cfg, j, action, c, tmpl, map[string]int{"to_send": plan.ToSend(), "added": sess.Added}); err != nil {
+		return err
+	}
 	switch {
 	case !sess.Resumed:
 		fmt.Fprintf(out, "Campaign %s created: %d messages to send.\n", c.ID, sess.Added)
@@ -307,6 +320,21 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 		fmt.Fprintf(out, "Campaign %s grows: %d more %s to send.\n", c.ID, sess.Added, pluralWord(sess.Added, "message", "messages"))
 	}
 	return runCampaign(ctx, d, o, cfg, spec, sender, j, c, in, plan.List, sess.Resumed)
+}
+
+// recordSend records a send's step in the audit trail: the campaign, its template and a hash of
+// its text (never the text), the provider and the counts.
+func recordSend(ctx context.Context, d *Deps, o *sendOptions, cfg *Config, j *journal.Journal, action journal.AuditAction,
+	c journal.Campaign, tmpl *message.Template, counts map[string]int) error {
+	e := auditEntry(d, o.g, cfg, o.cmd, action)
+	e.Campaign, e.Template, e.Provider, e.Test, e.Counts = c.ID, c.Template, c.Provider, c.Test, counts
+	if t := tmpl.Text(cfg.Lang); t != nil {
+		e.TextHash = journal.TextHash(t.Body)
+	}
+	if err := j.Audit(context.WithoutCancel(ctx), e); err != nil {
+		return failErr(err, "")
+	}
+	return nil
 }
 
 // fromCampaign gives an error of the campaign layer its exit code: bad input is a usage error
@@ -378,6 +406,14 @@ func runCampaign(ctx context.Context, d *Deps, o *sendOptions, cfg *Config, spec
 		OnQuiet:       func(dec schedule.Decision) { fmt.Fprintf(out, "%s\n", dec.Summary) },
 	})
 	prog.finish()
+	action := journal.AuditSendFinished
+	if res.Interrupted || runErr != nil || res.Quiet != nil {
+		action = journal.AuditSendInterrupted
+	}
+	if err := recordSend(ctx, d, o, cfg, j, action, c, in.Template, map[string]int{"sent_this_run": res.SentThisRun,
+		"accepted": res.Accepted, "failed": res.Failed, "unknown": res.Unknown, "pending": res.Pending}); err != nil && runErr == nil {
+		return err
+	}
 	resume := "run the same command again to resume: " + resumeCommand(o, c.ID)
 	switch {
 	case res.Quiet != nil:

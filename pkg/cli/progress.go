@@ -10,7 +10,7 @@ import (
 	"github.com/nyaruka/phonenumbers"
 	"github.com/schollz/progressbar/v3"
 
-	"github.com/smscast/smscast/pkg/broadcast"
+	"github.com/smscast/smscast/pkg/campaign"
 )
 
 // progress shows a run's progress: a bar on stderr when it is a terminal, otherwise a plain line
@@ -61,9 +61,9 @@ func (p *progress) emit(e ndjson) {
 }
 
 // event is the engine's OnEvent callback; the engine serialises calls.
-func (p *progress) event(e broadcast.Event) {
+func (p *progress) event(e campaign.Event) {
 	switch e.Kind {
-	case broadcast.EventStart:
+	case campaign.EventStart:
 		p.total = e.Total
 		p.last = p.d.Now()
 		p.emit(ndjson{Event: "start", Total: e.Total})
@@ -81,7 +81,7 @@ func (p *progress) event(e broadcast.Event) {
 				progressbar.OptionClearOnFinish(),
 			)
 		}
-	case broadcast.EventDelivery:
+	case campaign.EventDelivery:
 		p.done = e.Done
 		if e.Err != nil {
 			p.failed++
@@ -101,7 +101,7 @@ func (p *progress) event(e broadcast.Event) {
 			p.emit(ndjson{Event: "progress", Done: p.done, Total: p.total})
 			fmt.Fprintf(p.w, "%s sent %d of %d (%d failed)\n", now.Format("15:04:05"), p.done, p.total, p.failed)
 		}
-	case broadcast.EventPause:
+	case campaign.EventPause:
 		if p.bar != nil {
 			_ = p.bar.Clear()
 		}

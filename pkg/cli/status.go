@@ -9,8 +9,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/smscast/smscast/pkg/broadcast"
+	"github.com/smscast/smscast/pkg/campaign"
 	"github.com/smscast/smscast/pkg/journal"
+	"github.com/smscast/smscast/pkg/schedule"
 	"github.com/smscast/smscast/pkg/sms"
 )
 
@@ -89,9 +90,16 @@ func statusRun(ctx context.Context, d *Deps, o *statusOptions) error {
 	if !ok {
 		return usageErr("", "provider %s cannot report delivery status", c.Provider)
 	}
-	rate := cfg.Rate
-	if !cfg.rateSet {
-		rate = spec.defaultRate
+	if c.Provider == "sim" && cfg.Sim.Outbox == "" {
+		// The simulator keeps receipts only in its outbox file: without one there is nothing
+		// to ask, and that is not a failure of anyone's phone.
+		fmt.Fprintf(d.Stderr, "The simulator keeps no delivery receipts without sim.outbox: nothing to refresh for %s.\n", c.ID)
+		paths, _, err := writeReports(ctx, j, c, cfg.ReportDir, o.CallList, reportOpts(d, cfg, c, nil))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(d.Stderr, "Report:     %s\nCall list:  %s\n", paths.CSV, paths.Call)
+		return nil
 	}
 	out := d.Stdout
 	if o.JSON {
@@ -100,9 +108,7 @@ func statusRun(ctx context.Context, d *Deps, o *statusOptions) error {
 	printStopped(ctx, d.Stderr, j, cfg.loc)
 	deadline := d.Now().Add(o.Timeout)
 	for {
-		res, err := broadcast.Refresh(ctx, j, c.ID, checker, broadcast.RefreshConfig{
-			Workers: cfg.Workers, Rate: rate, Now: d.Now,
-		})
+		res, err := campaign.Refresh(ctx, j, c, checker, cfg.settings(schedule.QuietHours{}), cfg.providerInfo(spec), d.Now)
 		if err != nil {
 			return failErr(err, "")
 		}

@@ -99,7 +99,7 @@ func statusRun(ctx context.Context, d *Deps, o *statusOptions) error {
 			return err
 		}
 		fmt.Fprintf(d.Stderr, "Report:     %s\nCall list:  %s\n", paths.CSV, paths.Call)
-		return nil
+		return recordAudit(ctx, d, o.g, cfg, o.cmd, j, journal.AuditStatus, &c, map[string]int{"checked": 0, "changed": 0})
 	}
 	out := d.Stdout
 	if o.JSON {

@@ -100,6 +100,10 @@ type Delivery struct {
 	SendingAt  time.Time // when the latest attempt was recorded as sending
 	UpdatedAt  time.Time
 	Carrier    string // the mobile carrier that delivered it (docomo, au, …), when the provider said
+	// Provider is the route its latest attempt went through, as MarkSendingVia recorded it: a
+	// provider's name, or name/line for one line of it ("smsgate/sim2", see RouteOf). Empty: the
+	// campaign's provider (deliveries recorded before the column existed, or without a route).
+	Provider string
 	// Checksum is Checksum(To, Body), set when the delivery is planned; empty in journals from
 	// before schema 2.
 	Checksum string
@@ -472,7 +476,7 @@ func (j *Journal) exists(ctx context.Context, campaign string) error {
 }
 
 const deliveryCols = `id, campaign, seq, patients, "to", body, segments, state, reason, error_code,
-	provider_id, attempts, COALESCE(sending_at, ''), updated_at, checksum, carrier`
+	provider_id, attempts, COALESCE(sending_at, ''), updated_at, checksum, carrier, provider`
 
 func (j *Journal) queryDeliveries(ctx context.Context, query string, args ...any) ([]Delivery, error) {
 	rows, err := j.rdb.QueryContext(ctx, query, args...)
@@ -486,7 +490,7 @@ func (j *Journal) queryDeliveries(ctx context.Context, query string, args ...any
 		var d Delivery
 		var patients, state, sendingAt, updatedAt string
 		if err := rows.Scan(&d.ID, &d.Campaign, &d.Seq, &patients, &d.To, &d.Body, &d.Segments, &state,
-			&d.Reason, &d.ErrorCode, &d.ProviderID, &d.Attempts, &sendingAt, &updatedAt, &d.Checksum, &d.Carrier); err != nil {
+			&d.Reason, &d.ErrorCode, &d.ProviderID, &d.Attempts, &sendingAt, &updatedAt, &d.Checksum, &d.Carrier, &d.Provider); err != nil {
 			return nil, j.wrap(err)
 		}
 		// Every field is checked: a row that does not decode stops the read, naming it, so that
@@ -541,7 +545,8 @@ func (j *Journal) DeliveriesIn(ctx context.Context, campaign string, states ...S
 }
 
 // SendQueue returns the deliveries of a campaign in states, in plan order, with only what sending
-// needs: Patients is nil and UpdatedAt zero. The engine reads a whole plan at once; decoding every
+// needs (and ErrorCode and Provider, which say how an unknown one became unknown and through
+// which route it may have gone): Patients is nil and UpdatedAt zero. The engine reads a whole plan at once; decoding every
 // patient list cost it more than a tenth of its time.
 func (j *Journal) SendQueue(ctx context.Context, campaign string, states ...State) ([]Delivery, error) {
 	if err := j.Flush(ctx); err != nil {
@@ -556,7 +561,7 @@ func (j *Journal) SendQueue(ctx context.Context, campaign string, states ...Stat
 		marks[i] = "?"
 		args = append(args, string(s))
 	}
-	rows, err := j.rdb.QueryContext(ctx, `SELECT id, seq, "to", body, segments, state, provider_id, attempts, COALESCE(sending_at, ''), checksum
+	rows, err := j.rdb.QueryContext(ctx, `SELECT id, seq, "to", body, segments, state, provider_id, attempts, COALESCE(sending_at, ''), checksum, error_code, provider
 		FROM deliveries WHERE campaign = ? AND (state IN (`+strings.Join(marks, ",")+`) OR `+notAState+`) ORDER BY seq`, args...)
 	if err != nil {
 		return nil, j.wrap(err)
@@ -567,7 +572,7 @@ func (j *Journal) SendQueue(ctx context.Context, campaign string, states ...Stat
 	for rows.Next() {
 		d := Delivery{Campaign: campaign}
 		var state, sendingAt string
-		if err := rows.Scan(&d.ID, &d.Seq, &d.To, &d.Body, &d.Segments, &state, &d.ProviderID, &d.Attempts, &sendingAt, &d.Checksum); err != nil {
+		if err := rows.Scan(&d.ID, &d.Seq, &d.To, &d.Body, &d.Segments, &state, &d.ProviderID, &d.Attempts, &sendingAt, &d.Checksum, &d.ErrorCode, &d.Provider); err != nil {
 			return nil, j.wrap(err)
 		}
 		// What is sent is what was planned, or nothing is sent: a number or text changed since
@@ -679,6 +684,20 @@ func (j *Journal) MarkSendingBatch(ctx context.Context, ids []int64, at time.Tim
 		return nil
 	}
 	return j.submit(ctx, &op{kind: opSending, ids: ids, at: fmtTime(at)})
+}
+
+// MarkSendingVia is MarkSending that also records the route the request goes through
+// (Delivery.Provider); an empty route keeps the one recorded before.
+func (j *Journal) MarkSendingVia(ctx context.Context, id int64, at time.Time, route string) error {
+	return j.submit(ctx, &op{kind: opSending, id: id, at: fmtTime(at), provider: route})
+}
+
+// MarkSendingBatchVia is MarkSendingBatch that also records the route (see MarkSendingVia).
+func (j *Journal) MarkSendingBatchVia(ctx context.Context, ids []int64, at time.Time, route string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return j.submit(ctx, &op{kind: opSending, ids: ids, at: fmtTime(at), provider: route})
 }
 
 // Record records a state change. It is durable when it returns.

@@ -132,6 +132,10 @@ var migrations = []string{
 	);`,
 	// 5: the mobile carrier that delivered each message, from the provider's receipt (receipts.go).
 	`ALTER TABLE deliveries ADD COLUMN carrier TEXT NOT NULL DEFAULT '';`,
+	// The route each delivery's latest attempt went through (provider.go): failover sends some
+	// of a campaign through another provider, and a phone's daily limit is counted per SIM.
+	// Empty: the campaign's provider. No index: Usage scans, and MarkSending stays as cheap.
+	`ALTER TABLE deliveries ADD COLUMN provider TEXT NOT NULL DEFAULT '';`,
 }
 
 // migrate brings the journal at path to len(ms), all steps in one transaction, or explains why

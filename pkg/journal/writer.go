@@ -20,15 +20,16 @@ const (
 
 // op is one queued write.
 type op struct {
-	kind opKind
-	id   int64
-	ids  []int64 // opSending of MarkSendingBatch: every id, in one op
-	at   string
-	u    Update
-	ctx  context.Context                              // opExclusive
-	fn   func(ctx context.Context, c *sql.Conn) error // opExclusive: runs inside BEGIN IMMEDIATE … COMMIT
-	err  error
-	done chan error // nil: asynchronous
+	kind     opKind
+	id       int64
+	ids      []int64 // opSending of MarkSendingBatch: every id, in one op
+	at       string
+	provider string // opSending: the route (MarkSendingVia); empty keeps the recorded one
+	u        Update
+	ctx      context.Context                              // opExclusive
+	fn       func(ctx context.Context, c *sql.Conn) error // opExclusive: runs inside BEGIN IMMEDIATE … COMMIT
+	err      error
+	done     chan error // nil: asynchronous
 }
 
 // maxBatch bounds one group commit; larger batches gain nothing measurable and hold the write lock
@@ -113,10 +114,10 @@ func newWriter(ctx context.Context, j *Journal) (*writer, error) {
 		{&w.commit, `COMMIT`},
 		{&w.rollback, `ROLLBACK`},
 		{&w.sending, `UPDATE OR FAIL deliveries SET version = version + 1, state = 'sending', attempts = attempts + 1, sending_at = ?1, updated_at = ?1,
-			error_code = '', reason = '' WHERE id = ?2`},
+			error_code = '', reason = '', provider = CASE WHEN ?3 = '' THEN provider ELSE ?3 END WHERE id = ?2`},
 		// One statement for a claim's deliveries, given as a JSON array of ids.
 		{&w.sendingMany, `UPDATE OR FAIL deliveries SET version = version + 1, state = 'sending', attempts = attempts + 1, sending_at = ?1, updated_at = ?1,
-			error_code = '', reason = '' WHERE id IN (SELECT value FROM json_each(?2))`},
+			error_code = '', reason = '', provider = CASE WHEN ?3 = '' THEN provider ELSE ?3 END WHERE id IN (SELECT value FROM json_each(?2))`},
 		{&w.record, `UPDATE OR FAIL deliveries SET version = version + 1, state = ?1,
 			provider_id = CASE WHEN ?2 = '' THEN provider_id ELSE ?2 END,
 			error_code = ?3, reason = ?4,
@@ -247,7 +248,7 @@ func (w *writer) apply(batch []*op) error {
 		case o.ids != nil:
 			err = w.execMany(o)
 		case o.kind == opSending:
-			err = w.exec(o, o.id, w.sending, o.at, o.id)
+			err = w.exec(o, o.id, w.sending, o.at, o.id, o.provider)
 		case o.kind == opRecord:
 			err = w.exec(o, o.id, w.record, string(o.u.State), o.u.ProviderID, o.u.ErrorCode, o.u.Reason,
 				o.u.Segments, o.at, o.id, o.u.Carrier)
@@ -290,7 +291,7 @@ func (w *writer) execMany(o *op) error {
 	}
 	w.idsJSON = append(w.idsJSON, ']')
 	ids := string(w.idsJSON)
-	res, err := w.sendingMany.ExecContext(context.Background(), o.at, ids)
+	res, err := w.sendingMany.ExecContext(context.Background(), o.at, ids, o.provider)
 	if err != nil {
 		return err
 	}

@@ -241,3 +241,33 @@ func TestTwoIdenticalSendsStartedTogetherMakeOneCampaign(t *testing.T) {
 		})
 	}
 }
+
+func TestAnEmptyJournalIsRefusedNeverStartedAfresh(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	list := writeList(t, dir, 5)
+	journal := filepath.Join(dir, "journal.db")
+	if err := os.WriteFile(journal, nil, 0o600); err != nil { // `: > journal.db`
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"send", "outage", "--to", list, "--yes", "--journal", journal, "--report-dir", dir},
+		{"send", "outage", "--to", list, "--yes", "--journal", journal, "--campaign", "done1", "--report-dir", dir},
+		{"status", "--journal", journal, "--report-dir", dir},
+		{"history", "--journal", journal},
+	} {
+		r := runBin(t, bin, dir, nil, args...)
+		if r.code != 1 || !strings.Contains(r.stderr, journal) || !strings.Contains(r.stderr, "restore it from a backup") {
+			t.Errorf("%v: exit %d, want 1 naming the file and what to do:\n%s", args[:2], r.code, r.stderr)
+		}
+	}
+	if n := len(readOutbox(t, filepath.Join(dir, "outbox.jsonl"))); n != 0 {
+		t.Errorf("%d messages sent with a damaged journal", n)
+	}
+	if st, err := os.Stat(journal); err != nil || st.Size() != 0 {
+		t.Errorf("the refused journal was touched: %v %v", st, err)
+	}
+}

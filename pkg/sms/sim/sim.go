@@ -35,6 +35,7 @@ const (
 	CodeUndelivered = "sim-undelivered"
 	CodeCanceled    = "sim-canceled"
 	CodeNotFound    = "sim-not-found"
+	CodeOutage      = "sim-outage"
 )
 
 // Config chooses the simulator's behaviour. The zero Config accepts everything at once.
@@ -52,6 +53,13 @@ type Config struct {
 	// TransientRate is the share of other sends that fail transiently, drawn deterministically from
 	// Seed, the number and how many times this process has tried it: a retry can succeed.
 	TransientRate float64
+
+	// DownAfter, when > 0, plays an outage for drills (sim.down_after): once this Sender has
+	// accepted that many messages, every later Send is refused with a transient error, as a
+	// provider answering 503 while the internet is down, so that a clinic can rehearse failover
+	// to its phone without a real outage. Find and Status still answer: they read what was
+	// accepted, and a drill's later `smscast status` should not fail too.
+	DownAfter int
 
 	// Replies plays patients answering a message that asked for a reply (sim.replies), so that a
 	// drill shows confirmations: see Inbound.
@@ -110,6 +118,9 @@ func New(cfg Config) (*Sender, error) {
 	}
 	if cfg.TransientRate < 0 || cfg.TransientRate > 1 {
 		return nil, fmt.Errorf("sim: transient rate %v must be between 0 and 1", cfg.TransientRate)
+	}
+	if cfg.DownAfter < 0 {
+		return nil, fmt.Errorf("sim: down_after %d must not be negative (0: no outage)", cfg.DownAfter)
 	}
 	if err := cfg.Replies.check(); err != nil {
 		return nil, err
@@ -209,6 +220,9 @@ func (s *Sender) Send(ctx context.Context, m sms.Message) (sms.Receipt, error) {
 		return sms.Receipt{}, &sms.Error{Code: CodeTransient, Reason: "simulated transient failure"}
 	}
 	rec, err := s.accept(m)
+	if errors.Is(err, errDown) {
+		return sms.Receipt{}, &sms.Error{Code: CodeOutage, Reason: "simulated outage: the provider is not answering (503)"}
+	}
 	if err != nil {
 		// Nothing was recorded, so the message was not accepted: safe to retry.
 		return sms.Receipt{}, &sms.Error{Code: "sim-outbox", Reason: "simulator could not write its outbox", Err: err}
@@ -224,8 +238,16 @@ func canceled(err error) error {
 	return &sms.Error{Code: CodeCanceled, Reason: "send cancelled before the simulator accepted it", Err: err}
 }
 
+// errDown is accept's answer once the outage DownAfter plays has begun.
+var errDown = errors.New("simulated outage")
+
 func (s *Sender) accept(m sms.Message) (Record, error) {
 	s.mu.Lock()
+	if s.cfg.DownAfter > 0 && s.seq >= uint64(s.cfg.DownAfter) {
+		// Counted where ids are drawn, so that concurrent sends never take more than DownAfter.
+		s.mu.Unlock()
+		return Record{}, errDown
+	}
 	s.seq++
 	rec := Record{ID: s.id(s.seq), To: m.To, Body: m.Body, Time: s.cfg.Now().UTC()}
 	s.mu.Unlock()

@@ -288,3 +288,42 @@ func BenchmarkSend(b *testing.B) {
 		})
 	}
 }
+
+func TestDownAfterPlaysAnOutageOnceThatManyMessagesWereAccepted(t *testing.T) {
+	s, err := sim.New(sim.Config{DownAfter: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	accepted, refused := 0, 0
+	for i := range 10 {
+		wg.Go(func() {
+			_, err := s.Send(ctx, sms.Message{To: "+8190123400" + string(rune('0'+i)), Body: "訓練"})
+			mu.Lock()
+			defer mu.Unlock()
+			var se *sms.Error
+			switch {
+			case err == nil:
+				accepted++
+			case errors.As(err, &se) && se.Code == sim.CodeOutage && !se.Permanent && !se.Ambiguous && !se.Fatal:
+				refused++
+			default:
+				t.Errorf("send %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	if accepted != 3 || refused != 7 {
+		t.Errorf("accepted %d, refused %d; want 3 and 7", accepted, refused)
+	}
+	// Lookups still answer: a drill's failover asks the simulator about what it took.
+	rec := s.Accepted()[0]
+	if _, found, err := s.Find(ctx, sms.Message{To: rec.To, Body: rec.Body}, time.Time{}); err != nil || !found {
+		t.Errorf("find: %v, %v", found, err)
+	}
+	if _, err := sim.New(sim.Config{DownAfter: -1}); err == nil {
+		t.Error("a negative down_after was accepted")
+	}
+}

@@ -158,6 +158,24 @@ func (p *Provider) DailyLimit() int { return p.cfg.DailyLimit }
 // SIMNumbers returns the SIM slots messages are spread over (empty: the phone's default).
 func (p *Provider) SIMNumbers() []int { return append([]int(nil), p.cfg.SIMNumbers...) }
 
+// ForSIM returns a provider that sends every message from SIM slot n, one of SIMNumbers, and
+// shares this one's connections. The engine meters each SIM's daily limit on its own, so it
+// chooses the SIM of each message (and the journal records it) instead of the round-robin.
+// Status, Find and the rest do not depend on the SIM: MessageID does not include it, so a retry
+// from another SIM is still refused as a duplicate.
+func (p *Provider) ForSIM(n int) (*Provider, error) {
+	found := false
+	for _, m := range p.cfg.SIMNumbers {
+		found = found || m == n
+	}
+	if !found {
+		return nil, fmt.Errorf("smsgate: SIM %d is not in smsgate.sim_numbers %v", n, p.cfg.SIMNumbers)
+	}
+	cfg := p.cfg
+	cfg.SIMNumbers = []int{n}
+	return &Provider{cfg: cfg, base: p.base, client: p.client}, nil
+}
+
 // RequestTimeout is the time one request may take. The app queues a message within the request
 // that creates it, so a request that timed out on our side has shown at the phone, or never
 // will, once this much more time has passed.

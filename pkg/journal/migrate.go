@@ -136,6 +136,24 @@ var migrations = []string{
 	// of a campaign through another provider, and a phone's daily limit is counted per SIM.
 	// Empty: the campaign's provider. No index: Usage scans, and MarkSending stays as cheap.
 	`ALTER TABLE deliveries ADD COLUMN provider TEXT NOT NULL DEFAULT '';`,
+	// Replies (inbound.go): each message a person sent us, once per provider and provider id, with
+	// the campaign and delivery it answers (NULL: unmatched, listed for a person to read).
+	`CREATE TABLE inbound (
+		id          INTEGER PRIMARY KEY,
+		provider    TEXT NOT NULL,
+		provider_id TEXT NOT NULL,
+		sender      TEXT NOT NULL,
+		e164        TEXT NOT NULL,
+		recipient   TEXT NOT NULL,
+		text        TEXT NOT NULL,
+		at          TEXT NOT NULL,
+		confirms    INTEGER NOT NULL,
+		campaign    TEXT REFERENCES campaigns (id) ON DELETE CASCADE,
+		delivery    INTEGER REFERENCES deliveries (id) ON DELETE CASCADE,
+		stored_at   TEXT NOT NULL,
+		UNIQUE (provider, provider_id)
+	);
+	CREATE INDEX inbound_campaign ON inbound (campaign, at);`,
 }
 
 // migrate brings the journal at path to len(ms), all steps in one transaction, or explains why

@@ -195,6 +195,10 @@ func TestCrashHarnessSIGKILLAndRerunTextsEveryPatientExactlyOnce(t *testing.T) {
 		"SMSCAST_PROVIDER=twilio",
 		"SMSCAST_TWILIO_FROM="+crashFrom,
 		"SMSCAST_TWILIO_BASE_URL="+front.URL,
+		// A create answered 5xx waits twice the timeout before its deciding lookup: the fake
+		// never accepts late, so a short wait keeps the harness quick.
+		"SMSCAST_TWILIO_TIMEOUT=500ms",
+		"SMSCAST_RECONCILE_GRACE=1s",
 		"TWILIO_ACCOUNT_SID="+crashSID,
 		"TWILIO_AUTH_TOKEN="+crashToken,
 	)

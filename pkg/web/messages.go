@@ -1,0 +1,257 @@
+package web
+
+import (
+	"fmt"
+
+	"github.com/smscast/smscast/pkg/campaign"
+	"github.com/smscast/smscast/pkg/journal"
+	"github.com/smscast/smscast/pkg/roster"
+)
+
+// messages holds every sentence and label the pages show, keyed by name, so that the coming
+// catalog (Japanese and English) can take them over as they are. Placeholders are fmt verbs; a
+// sentence is always one entry, never built from pieces. Errors from the campaign layer and the
+// roster are shown as those layers word them (English for now), under a Japanese heading.
+var messages = map[string]string{
+	"app.title":          "smscast 一斉連絡",
+	"nav.list":           "名簿",
+	"nav.message":        "メッセージ",
+	"nav.confirm":        "確認",
+	"nav.run":            "送信中",
+	"nav.result":         "結果",
+	"nav.history":        "履歴",
+	"sim.banner":         "練習モード(シミュレーター): 実際のSMSは送られません。",
+	"real.banner":        "本番: %s から実際のSMSが送られます。",
+	"forbidden.title":    "このページは開けません",
+	"forbidden.body":     "smscast serve を起動したときに表示されたアドレス(?token= の付いたもの)をこのブラウザで開いてください。アドレスは一度しか使えません。もう一度使うには smscast serve を起動し直してください。",
+	"csrf.body":          "この操作は受け付けられませんでした。ページを読み込み直してから、もう一度お試しください。",
+	"error.title":        "うまくいきませんでした",
+	"error.hint":         "次にすること: %s",
+	"error.nothingsent":  "何も送信していません。",
+	"busy.title":         "送信中のキャンペーンがあります",
+	"busy.body":          "キャンペーン %s の送信が終わるまで、新しい送信は始められません。",
+	"busy.open":          "送信中の画面を開く",
+	"back":               "戻る",
+	"next.message":       "次へ: メッセージを選ぶ",
+	"next.confirm":       "次へ: 確認",
+	"list.title":         "名簿を選ぶ",
+	"list.lead":          "患者さんの名簿(CSV。Excel で「CSV」として保存したもの、Shift_JIS でも UTF-8 でも可)を選んでください。",
+	"list.upload":        "パソコンのファイルを選ぶ",
+	"list.upload.button": "このファイルを読み込む",
+	"list.path":          "またはファイルの場所を入力",
+	"list.path.button":   "この場所の名簿を使う",
+	"list.last":          "前回の名簿を使う: %s",
+	"list.current":       "選んでいる名簿: %s",
+	"list.none":          "まだ名簿を選んでいません。",
+	"list.readerror":     "名簿を読めませんでした",
+	"list.summary":       "%d行 ・ 文字コード %s ・ 区切り %s",
+	"list.phonecol":      "電話番号の列: %s",
+	"list.namecol":       "氏名の列: %s",
+	"list.namecol.none":  "氏名の列: 見つかりません",
+	"list.counts":        "内訳",
+	"list.problems":      "SMSを送れない行(%d行): この方々は電話連絡リストに載ります",
+	"list.noproblems":    "すべての行にSMSを送れます。",
+	"list.notok":         "SMSを受け取れる番号が1件もありません。電話番号の列を確かめてください。",
+	"list.row":           "行",
+	"list.value":         "電話番号",
+	"list.reason":        "理由",
+	"list.blank":         "(空欄)",
+	"list.tempnote":      "読み込んだ名簿はこのパソコンの一時フォルダに置き、smscast serve を終えると消します。",
+	"count.sendable":     "SMSを送れる携帯番号",
+	"count.duplicates":   "同じ番号が前の行にある",
+	"count.landline":     "固定電話(電話で連絡)",
+	"count.voip":         "IP電話 050(電話で連絡)",
+	"count.tollfree":     "フリーダイヤル",
+	"count.pager":        "ポケベル",
+	"count.invalid":      "番号の誤り(直してください)",
+	"count.empty":        "番号なし",
+	"count.optedout":     "配信停止の希望",
+	"count.blank":        "空の行(読み飛ばし)",
+	"count.unit":         "%d件",
+	"msg.title":          "メッセージを選ぶ",
+	"msg.needlist":       "先に名簿を選んでください。",
+	"msg.template":       "テンプレート",
+	"msg.choose":         "このテンプレートにする",
+	"msg.vars":           "入力する項目",
+	"msg.novars":         "入力する項目はありません。",
+	"msg.var.hint":       "例: %s",
+	"msg.var.default":    "空欄なら「%s」",
+	"msg.apply":          "この内容で表示する",
+	"msg.preview":        "患者さんに届くメッセージ(%d人目 / %d通)",
+	"msg.to":             "%d行目 %s さん",
+	"msg.prev":           "← 前の方",
+	"msg.next":           "次の方 →",
+	"msg.info":           "%s ・ %d文字 ・ %d通分(セグメント)",
+	"msg.nodelivery":     "この名簿には、SMSを送れる方がいません。",
+	"enc.utf-8":          "UTF-8",
+	"enc.utf-8-bom":      "UTF-8(BOM付き)",
+	"enc.cp932":          "Shift_JIS(CP932)",
+	"enc.utf-16le":       "UTF-16LE",
+	"enc.utf-16be":       "UTF-16BE",
+	"enc.UCS-2":          "日本語(UCS-2: 1通70文字)",
+	"enc.GSM-7":          "英数字(GSM-7: 1通160文字)",
+	"confirm.title":      "送信前の確認",
+	"confirm.list":       "名簿: %s(%d行、%s、電話番号の列「%s」)",
+	"confirm.recipients": "送信先: %d人に%d通",
+	"confirm.shared":     "(%d人は同じ番号の方とまとめて1通)",
+	"confirm.notsent":    "送らない方: %d人 ・ 電話連絡リストに載ります",
+	"confirm.first":      "%d行目 %s さんへのメッセージ(%s、%d文字、%d通分)",
+	"confirm.lengths":    "長さ: ふつう %d文字 %d通分、いちばん長い方 %d文字 %d通分",
+	"confirm.replaced":   "置き換えた文字: %s",
+	"confirm.warning":    "注意: %s",
+	"confirm.cost":       "費用の目安: 約 %.2f %s(%d通分)",
+	"confirm.unpriced":   "(%d通は料金表にない宛先です: %s)",
+	"confirm.provider":   "送信方法: %s(%s)・ %s ・ 同時に%d件 ・ 合計%d通分",
+	"confirm.estimate":   "かかる時間の目安: %s",
+	"confirm.rate":       "1秒に%g通まで",
+	"confirm.norate":     "速度の制限なし",
+	"confirm.real":       "実際のSMS",
+	"confirm.simulated":  "練習: 実際のSMSは送りません",
+	"confirm.timing":     "送る時間帯: %s",
+	"confirm.tosend":     "今回送るのは %d通 です。",
+	"confirm.nothing":    "送るものはありません: この名簿の方には、このメッセージがすでに届いています。",
+	"confirm.test.title": "テスト送信",
+	"confirm.test.lead":  "まずテストグループ(設定 test_group の方々)だけに、【テスト】と付けて送ります。",
+	"confirm.test.none":  "テストグループが設定されていません(設定ファイルの test_group)。",
+	"confirm.test.go":    "テストグループに送る",
+	"confirm.real.title": "本番の送信",
+	"confirm.type":       "確認のため、送る通数 %d を半角数字で入力してください。",
+	"confirm.typelabel":  "送る通数",
+	"confirm.go":         "%d通を送信する",
+	"confirm.mismatch":   "入力した数 %q が、送る通数 %d と違います。もう一度確認して入力してください。",
+	"confirm.changed":    "確認した後に名簿か記録が変わりました。送る通数は %d です。内容を確かめて、もう一度入力してください。",
+	"confirm.needall":    "名簿とメッセージを選んでから確認してください。",
+	"res.stopped":        "%s の前回の送信は %s に途中で止まりました。続きから送ります(受付済み %d通、残り %d通)。",
+	"res.resume":         "%s(%s 開始)の続きから送ります: 受付済み %d通、残り %d通。",
+	"res.continue":       "%s(%s 開始)に追加します: すでに届いた方 %d人、追加で %d通。",
+	"res.repeats":        "すでに届いている方: %d件の番号には、このメッセージが %s で届いているので、もう一度は送りません。",
+	"res.older":          "同じメッセージのキャンペーン %s(%s 開始)が途中で止まっていますが、古いため続きからは送りません。",
+	"run.title":          "送信中",
+	"run.title.test":     "テスト送信中",
+	"run.campaign":       "キャンペーン: %s",
+	"run.provider":       "送信方法: %s",
+	"run.sent":           "送信済み",
+	"run.failed":         "失敗・不明",
+	"run.pending":        "残り",
+	"run.rate":           "速さ",
+	"run.left":           "残り時間",
+	"run.rate.value":     "%.1f 通/秒",
+	"run.stop":           "送信を止める",
+	"run.stop.note":      "止めても、送信中のものは最後まで記録します。あとから「再開」で続きを送れます。",
+	"run.resume":         "続きを送る(再開)",
+	"run.result":         "結果を見る",
+	"run.calllist":       "電話連絡リストを開く",
+	"run.state.starting": "準備しています…",
+	"run.state.running":  "送信しています",
+	"run.state.quiet":    "%s",
+	"run.state.pause":    "送信を一時停止しています: %s",
+	"run.state.done":     "送信が終わりました。",
+	"run.state.partial":  "送信が終わりました。届かなかった方(%d人)には電話で連絡してください。",
+	"run.state.stopped":  "送信を止めました。残り %d通 は送っていません。",
+	"run.state.shutdown": "smscast serve を終了したため、送信を止めました。残り %d通 は送っていません。",
+	"run.state.error":    "送信が止まりました: %s",
+	"run.how.resume":     "続きを送るには: smscast serve を起動して「履歴」からこのキャンペーンの「再開」を押すか、同じ smscast send コマンドをもう一度実行してください。すでに受け付けられたメッセージは二度と送りません。",
+	"run.notfound":       "このキャンペーンは今この画面では送信していません。",
+	"run.locked":         "このキャンペーンは、別の smscast が送信しています(%s)。そちらが終わるのを待つか、そちらを止めてください。",
+	"run.noscript":       "この画面は数秒ごとに自動で更新されます。",
+	"result.title":       "結果: %s",
+	"result.counts":      "状態ごとの人数",
+	"result.filter":      "表示",
+	"result.all":         "すべて (%d)",
+	"result.table":       "送信の記録(%d人)",
+	"result.col.row":     "行",
+	"result.col.name":    "氏名",
+	"result.col.phone":   "電話番号",
+	"result.col.state":   "状態",
+	"result.col.reason":  "理由",
+	"result.col.time":    "時刻",
+	"result.calls":       "電話連絡リスト(%d人)",
+	"result.calls.open":  "電話連絡リストを開いて印刷する",
+	"result.files":       "ファイル(Excel で開けます)",
+	"result.file.csv":    "送信の記録 (CSV)",
+	"result.file.json":   "送信の記録 (JSON)",
+	"result.file.call":   "電話連絡リスト (CSV)",
+	"result.file.html":   "電話連絡リスト (印刷用ページ)",
+	"result.nofiles":     "まだファイルを書き出していません。",
+	"result.write":       "ファイルを書き出す(smscast report と同じ)",
+	"result.written":     "%s に書き出しました。",
+	"result.resume":      "残り %d通 を送る(再開)",
+	"result.sim":         "練習(シミュレーター)の記録です。実際のSMSは送っていません。",
+	"result.test":        "テスト送信の記録です。",
+	"call.title":         "電話連絡リスト: %s",
+	"call.print":         "印刷する",
+	"call.back":          "結果に戻る",
+	"history.title":      "これまでの送信",
+	"history.none":       "まだ送信の記録はありません。",
+	"history.col.id":     "キャンペーン",
+	"history.col.when":   "開始",
+	"history.col.tmpl":   "テンプレート",
+	"history.col.kind":   "種類",
+	"history.col.counts": "人数",
+	"history.col.action": "",
+	"history.kind.real":  "本番",
+	"history.kind.test":  "テスト",
+	"history.kind.sim":   "練習",
+	"history.open":       "結果",
+	"history.resume":     "再開",
+	"history.sending":    "送信中",
+	"history.stopped":    "%s の送信は途中で止まっています(残り %d通)。「再開」で続きを送れます。",
+	"duration.under":     "1秒未満",
+	"duration.sec":       "約%d秒",
+	"duration.min":       "約%d分%d秒",
+	"duration.hour":      "約%d時間%d分",
+	"delim.comma":        "カンマ",
+	"delim.tab":          "タブ",
+}
+
+// msg formats the message key with args; an unknown key is a bug that the page tests catch.
+func msg(key string, args ...any) string {
+	f, ok := messages[key]
+	if !ok {
+		panic("web: no message " + key)
+	}
+	if len(args) == 0 {
+		return f
+	}
+	return fmt.Sprintf(f, args...)
+}
+
+// stateWords say what a delivery state means to the staff, as the report's Japanese CSV does.
+var stateWords = map[journal.State]string{
+	journal.Pending:     "未送信",
+	journal.Sending:     "送信中に停止",
+	journal.Submitted:   "送信済み",
+	journal.Sent:        "送信済み",
+	journal.Delivered:   "届きました",
+	journal.Undelivered: "届いていません",
+	journal.Failed:      "送信できませんでした",
+	journal.Skipped:     "送信していません",
+	journal.Unknown:     "届いたか不明",
+}
+
+// classWords say why rows are not texted, as in the pre-send summary.
+var classWords = map[roster.Class]string{
+	roster.Landline:        "固定電話",
+	roster.VoIP:            "IP電話(050)",
+	roster.TollFree:        "フリーダイヤル",
+	roster.Pager:           "ポケベル",
+	roster.Invalid:         "番号の誤り",
+	roster.Empty:           "番号なし",
+	roster.OptedOut:        "配信停止の希望",
+	roster.Duplicate:       "同じ番号",
+	campaign.ClassProvider: "この送信方法では送れない番号",
+}
+
+func stateWord(s journal.State) string {
+	if w, ok := stateWords[s]; ok {
+		return w
+	}
+	return string(s)
+}
+
+func classWord(c roster.Class) string {
+	if w, ok := classWords[c]; ok {
+		return w
+	}
+	return string(c)
+}

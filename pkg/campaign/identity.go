@@ -158,6 +158,17 @@ func find(ctx context.Context, j *journal.Journal, in ResolveInput, window time.
 		got, err := j.Campaign(ctx, in.ID)
 		switch {
 		case errors.Is(err, journal.ErrNotFound):
+			// IDs that differ only in case are one campaign: Windows and macOS give them one
+			// report file.
+			cs, err := j.Campaigns(ctx)
+			if err != nil {
+				return nil, nil, err
+			}
+			for i := range cs {
+				if FoldID(cs[i].ID) == FoldID(in.ID) {
+					return &cs[i], nil, nil
+				}
+			}
 			return nil, nil, nil
 		case err != nil:
 			return nil, nil, err

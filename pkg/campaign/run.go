@@ -66,7 +66,7 @@ const MetaClass = "class"
 func Create(ctx context.Context, j *journal.Journal, p *Plan) (*Session, error) {
 	lockKey := "message:" + p.Key.Fingerprint()
 	if p.In.ID != "" {
-		lockKey = "campaign:" + strings.ToLower(p.In.ID)
+		lockKey = "campaign:" + FoldID(p.In.ID)
 	}
 	release, err := j.LockWait(ctx, lockKey, lockWaitFor)
 	if err != nil {

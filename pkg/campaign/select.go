@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"text/template"
@@ -195,8 +194,6 @@ func TestMarker(lang string) string {
 	return "【テスト】"
 }
 
-var campaignIDPattern = regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N}._-]*$`)
-
 // RenderID renders --campaign, which may be a template such as 'bloodwork-{{.Today}}' so that a
 // daily cron run resumes the day's campaign instead of sending again.
 func RenderID(spec, tmplName string, now time.Time) (string, error) {
@@ -221,9 +218,10 @@ func RenderID(spec, tmplName string, now time.Time) (string, error) {
 		}
 		id = b.String()
 	}
-	if !campaignIDPattern.MatchString(id) || len(id) > 100 {
-		return "", bad("use letters, digits, dot, dash and underscore, e.g. outage-2026-11-21",
-			"--campaign %q: not a usable campaign ID (it names the report files)", id)
+	var ie *IDError
+	if err := ValidID(id); errors.As(err, &ie) {
+		return "", bad("use letters, digits, dot, dash and underscore, e.g. "+IDExample,
+			"--campaign %q: not a usable campaign ID (it names the report files, on Windows too): it %s", id, ie.Reason)
 	}
 	return id, nil
 }

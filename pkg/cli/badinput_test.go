@@ -137,7 +137,7 @@ func badCases() []badCase {
 		{name: "--json and --events both", args: send("{list}", "--json", "--events"), want: "--json and --events both print on stdout: give only one"},
 		{name: "a negative --limit", args: send("{list}", "--limit", "-1"), want: "--limit -1: give a positive number of patients"},
 		{name: "a campaign ID with a slash", args: send("{list}", "--campaign", "../../etc/x"),
-			want: `--campaign "../../etc/x": not a usable campaign ID (it names the report files)`},
+			want: `--campaign "../../etc/x": not a usable campaign ID (it names the report files, on Windows too): it holds '/'`},
 	}
 }
 

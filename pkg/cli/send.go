@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -488,6 +489,13 @@ func resumeCommand(o *sendOptions, id string) string {
 	if o.Template != "" {
 		args = append(args, o.Template)
 	}
+	if o.cmd == nil { // called without cobra (tests, other front ends): the options are all there is
+		if o.To != "" {
+			args = append(args, "--to", o.To)
+		}
+		args = append(args, "--campaign", id, "--yes")
+		return quoteArgs(runtime.GOOS, args)
+	}
 	o.cmd.Flags().Visit(func(f *pflag.Flag) {
 		switch {
 		case f.Name == "campaign" || f.Name == "yes":
@@ -506,17 +514,7 @@ func resumeCommand(o *sendOptions, id string) string {
 		}
 	})
 	args = append(args, "--campaign", id, "--yes")
-	for i, a := range args {
-		args[i] = shellQuote(a)
-	}
-	return strings.Join(args, " ")
-}
-
-func shellQuote(s string) string {
-	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`!*?[]{}()<>|&;#~") {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	return quoteArgs(runtime.GOOS, args)
 }
 
 func parseVars(kvs []string) (map[string]string, error) {

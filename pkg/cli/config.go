@@ -30,6 +30,7 @@ import (
 	"github.com/smscast/smscast/pkg/message"
 	"github.com/smscast/smscast/pkg/schedule"
 	"github.com/smscast/smscast/pkg/sms/karaden"
+	"github.com/smscast/smscast/pkg/sms/sim"
 	"github.com/smscast/smscast/pkg/sms/smsgate"
 )
 
@@ -90,6 +91,8 @@ type SimConfig struct {
 	Transient   []string      `yaml:"transient" mapstructure:"transient"`
 	Ambiguous   []string      `yaml:"ambiguous" mapstructure:"ambiguous"`
 	Undelivered []string      `yaml:"undelivered" mapstructure:"undelivered"`
+	// Replies make drills show confirmations: sim.replies: {rate: 0.7, after: 2m, texts: ["1", "はい"]}.
+	Replies sim.Replies `yaml:"replies" mapstructure:"replies"`
 }
 
 // TwilioConfig configures the Twilio provider. Credentials come from TWILIO_* variables.
@@ -201,6 +204,10 @@ func loadConfig(d *Deps, cmd *cobra.Command, path string) (*Config, error) {
 		return nil, usageErr("e.g. reconcile_grace: 30s", "reconcile_grace: %s must not be negative", cfg.ReconcileGrace)
 	case cfg.RepeatWindow < 0:
 		return nil, usageErr("e.g. repeat_window: 12h (0 turns the check off)", "repeat_window: %s must not be negative", cfg.RepeatWindow)
+	case cfg.Sim.Replies.Rate < 0 || cfg.Sim.Replies.Rate > 1:
+		return nil, usageErr("e.g. sim: {replies: {rate: 0.7, after: 2m, texts: [\"1\", \"はい\"]}}", "sim.replies.rate: %g must be between 0 and 1", cfg.Sim.Replies.Rate)
+	case cfg.Sim.Replies.After < 0:
+		return nil, usageErr("e.g. sim.replies.after: 2m", "sim.replies.after: %s must not be negative", cfg.Sim.Replies.After)
 	case cfg.CallAfter < 0:
 		return nil, usageErr("e.g. call_after: 2h", "call_after: %s must not be negative", cfg.CallAfter)
 	case len(cfg.Operator) > 100 || strings.ContainsAny(cfg.Operator, "\r\n\t"):

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"runtime"
 	"strings"
+
+	"github.com/smscast/smscast/pkg/i18n"
 )
 
 // keyHelp describes every config key; a test checks it covers them all.
@@ -42,6 +44,9 @@ var keyHelp = map[string]string{
 	"sim.transient":                "simulator: number patterns that fail transiently",
 	"sim.ambiguous":                "simulator: number patterns whose outcome is ambiguous (accepted, then a timeout)",
 	"sim.undelivered":              "simulator: number patterns reported undelivered by status",
+	"sim.replies.rate":             "simulator: share of accepted messages answered, for drills of acks, e.g. 0.7 (default 0: no replies)",
+	"sim.replies.after":            "simulator: time from acceptance to the reply, e.g. 2m",
+	"sim.replies.texts":            "simulator: the replies drawn one per message, e.g. [\"1\", \"はい\", \"了解しました\"] (default [\"1\"])",
 	"twilio.account_sid":           "Twilio account SID (or TWILIO_ACCOUNT_SID)",
 	"twilio.from":                  "Twilio sender: an E.164 number or an alphanumeric sender ID",
 	"twilio.messaging_service_sid": "Twilio messaging service SID (instead of from)",
@@ -69,36 +74,41 @@ func environmentHelp() string {
 // environmentHelpFor is `smscast help environment` on goos, with the file locations resolved from
 // getenv: what it says is true of the computer it runs on.
 func environmentHelpFor(goos string, getenv func(string) string) string {
+	return environmentHelpIn(i18n.For(i18n.EN), goos, getenv)
+}
+
+// environmentHelpIn is `smscast help environment` in p's language.
+func environmentHelpIn(pr *i18n.Printer, goos string, getenv func(string) string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, `CONFIGURATION
+	pr.Fprintf(&b, `CONFIGURATION
   Settings come from, highest first: command-line flags, SMSCAST_* environment variables, the
   config file (--config, SMSCAST_CONFIG, else %s), defaults.
   An unknown key in the config file is an error. The file may be UTF-8, UTF-16 or Shift_JIS.
 `, defaultFor(goos, "config", "smscast", "config.yaml"))
-	b.WriteString(`
+	b.WriteString(p.Text(`
 FILES ON THIS COMPUTER
-`)
+`))
 	for _, l := range fileLocations(goos, getenv) {
-		p := l.Path
-		if p == "" {
-			p = "(not known: the environment does not say where)"
+		path := l.Path
+		if path == "" {
+			path = pr.Text("(not known: the environment does not say where)")
 		}
-		fmt.Fprintf(&b, "  %-23s %s\n  %-23s   default %s; to change: %s\n", l.What, p, "", l.Default, l.Set)
+		pr.Fprintf(&b, "  %-23s %s\n  %-23s   default %s; to change: %s\n", pr.Text(l.What), path, "", pr.Text(l.Default), pr.Text(l.Set))
 	}
-	b.WriteString(`  The config file may also set journal, report_dir and templates_dir.
+	b.WriteString(pr.Text(`  The config file may also set journal, report_dir and templates_dir.
 
   KEY                            ENVIRONMENT                            MEANING
-`)
+`))
 	keys := configKeys(reflect.TypeFor[Config](), "")
 	keys = append(keys, "prices")
 	for _, k := range keys {
 		env := "SMSCAST_" + strings.ToUpper(strings.ReplaceAll(k, ".", "_"))
 		if k == "prices" {
-			env = "(config file only)"
+			env = pr.Text("(config file only)")
 		}
-		fmt.Fprintf(&b, "  %-30s %-38s %s\n", k, env, keyHelp[k])
+		fmt.Fprintf(&b, "  %-30s %-38s %s\n", k, env, pr.Text(keyHelp[k]))
 	}
-	b.WriteString(`
+	b.WriteString(pr.Text(`
 SECRETS (environment only, never flags; never printed)
   TWILIO_ACCOUNT_SID   Twilio account SID
   TWILIO_AUTH_TOKEN    Twilio auth token
@@ -109,19 +119,19 @@ SECRETS (environment only, never flags; never printed)
 
 OTHER
   SMSCAST_CONFIG       config file, as --config
-`)
+`))
 	switch goos {
 	case "windows":
-		b.WriteString(`  APPDATA              where the config file and templates directory live (set by Windows)
+		b.WriteString(pr.Text(`  APPDATA              where the config file and templates directory live (set by Windows)
   LOCALAPPDATA         where the journal lives (set by Windows; stays on this computer)
-`)
+`))
 	case "darwin":
-		b.WriteString(`  HOME                 the config file, templates and journal live in ~/Library/Application Support
-`)
+		b.WriteString(pr.Text(`  HOME                 the config file, templates and journal live in ~/Library/Application Support
+`))
 	default:
-		b.WriteString(`  XDG_CONFIG_HOME      where the config file and templates directory live (default ~/.config)
+		b.WriteString(pr.Text(`  XDG_CONFIG_HOME      where the config file and templates directory live (default ~/.config)
   XDG_DATA_HOME        where the journal lives (default ~/.local/share)
-`)
+`))
 	}
 	return b.String()
 }

@@ -72,6 +72,7 @@ func newSim(d *Deps, cfg *Config) (sms.Sender, error) {
 		Ambiguous:   cfg.Sim.Ambiguous,
 		Undelivered: cfg.Sim.Undelivered,
 		Outbox:      cfg.Sim.Outbox,
+		Replies:     cfg.Sim.Replies,
 		Now:         d.Now,
 	})
 }

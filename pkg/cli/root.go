@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/smscast/smscast/pkg/i18n"
 )
 
 // globalOptions are the flags every command takes.
@@ -21,8 +23,10 @@ type globalOptions struct {
 // Main runs smscast with args and returns the process exit code.
 func Main(ctx context.Context, d *Deps, args []string) int {
 	d, stdout := withPipeStdout(d)
+	d.printer = i18n.For(bootLanguage(d, args))
 	g := &globalOptions{}
 	root := newRootCmd(d, g)
+	translateCommands(root, d.ui())
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
@@ -37,10 +41,10 @@ func Main(ctx context.Context, d *Deps, args []string) int {
 	if !errors.As(err, &ee) {
 		// Errors that are not ours come from cobra itself: an unknown command or flag, a missing
 		// argument. They are usage errors.
-		ee = &exitError{code: ExitUsage, err: err, hint: "run `" + commandPath(root, args) + " --help` for usage"}
+		ee = &exitError{code: ExitUsage, err: err, hint: "run `%s --help` for usage", hintArgs: []any{commandPath(root, args)}}
 	}
 	if ee.err != nil {
-		fmt.Fprintf(d.Stderr, "smscast: %v\n", ee.err)
+		fmt.Fprintf(d.Stderr, "smscast: %s\n", localizeErr(d.ui(), ee.err))
 	}
 	if g.debug && ee.code == ExitError {
 		// Errors that are not the user's to fix are shown in full, for a bug report.
@@ -49,7 +53,7 @@ func Main(ctx context.Context, d *Deps, args []string) int {
 		}
 	}
 	if ee.hint != "" {
-		fmt.Fprintf(d.Stderr, "  %s\n", ee.hint)
+		fmt.Fprintf(d.Stderr, "  %s\n", ee.hintIn(d.ui()))
 	}
 	return ee.code
 }
@@ -79,7 +83,7 @@ Start with a drill on the simulator:
 	root.SetOut(d.Stdout)
 	root.SetErr(d.Stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return usageErr("run `"+c.CommandPath()+" --help` for usage", "%v", err)
+		return hintf(usageErr("", "%v", err), "run `%s --help` for usage", c.CommandPath())
 	})
 	root.PersistentFlags().StringVar(&g.configPath, "config", "", "config file (default $XDG_CONFIG_HOME/smscast/config.yaml)")
 	root.PersistentFlags().BoolVar(&g.debug, "debug", false, "show internal error details")
@@ -91,15 +95,16 @@ Start with a drill on the simulator:
 		newCmdCheck(d, g),
 		newCmdTemplates(d, g),
 		newCmdStatus(d, g),
+		newCmdAcks(d, g, nil),
 		newCmdHistory(d, g),
 		newCmdReport(d, g),
 		newCmdServe(d, g, nil),
 		newCmdVersion(d),
 		newCmdAudit(d, g),
 		newCmdPurge(d, g),
-		helpTopic("privacy", "What smscast stores, where, for how long, and what the audit trail records", privacyHelp()),
-		helpTopic("exit-codes", "What smscast's exit codes mean", exitCodesHelp),
-		helpTopic("environment", "Configuration keys, environment variables and where files live", environmentHelpFor(runtime.GOOS, d.getenv)),
+		helpTopic("privacy", "What smscast stores, where, for how long, and what the audit trail records", privacyHelpIn(d.ui())),
+		helpTopic("exit-codes", "What smscast's exit codes mean", d.ui().Text(exitCodesHelp)),
+		helpTopic("environment", "Configuration keys, environment variables and where files live", environmentHelpIn(d.ui(), runtime.GOOS, d.getenv)),
 	)
 	return root
 }

@@ -11,14 +11,17 @@ import (
 )
 
 // breaker pauses every worker when the provider fails BreakerThreshold times in a row, lets one
-// probe request through after each pause (doubling the pause while probes fail), and stops the
-// run with *OutageError once the failures have lasted OutageLimit.
+// probe request through after each pause (doubling the pause while probes fail), and, once the
+// failures have lasted its limit, moves the run on to the next route (FailoverAfter) or, for
+// the last route, stops the run with *OutageError (OutageLimit).
 //
 // Only transient and ambiguous failures count: a permanent error is an answer, so the provider
 // is up.
 type breaker struct {
-	cfg Config
-	e   *engine
+	cfg   Config
+	e     *engine
+	rt    *route
+	limit time.Duration // failing this long fails over, or stops the run
 
 	tripped atomic.Bool // fast path: false while requests flow normally
 	failing atomic.Bool // fast path: a streak of failures has begun
@@ -31,10 +34,20 @@ type breaker struct {
 	probing   bool // a probe is out: the others wait for its outcome
 	changed   chan struct{}
 	outage    *OutageError
+	retired   bool // the run failed over from this route: wait answers errFailedOver
 }
 
-func newBreaker(cfg Config, e *engine) *breaker {
-	return &breaker{cfg: cfg, e: e, changed: make(chan struct{})}
+func newBreaker(cfg Config, e *engine, rt *route, limit time.Duration) *breaker {
+	return &breaker{cfg: cfg, e: e, rt: rt, limit: limit, changed: make(chan struct{})}
+}
+
+// retire answers every wait, now and later, with errFailedOver.
+func (b *breaker) retire() {
+	b.mu.Lock()
+	b.retired = true
+	b.tripped.Store(true) // off the fast path, into the one that sees retired
+	b.notify()
+	b.mu.Unlock()
 }
 
 // notify wakes waiters; b.mu is held.
@@ -62,6 +75,9 @@ func (b *breaker) wait(ctx context.Context, blocking func()) (probe bool, err er
 		}
 		b.mu.Lock()
 		switch {
+		case b.retired:
+			b.mu.Unlock()
+			return false, errFailedOver
 		case b.outage != nil:
 			b.mu.Unlock()
 			return false, b.outage
@@ -99,6 +115,10 @@ func (b *breaker) success(probe bool) {
 		return
 	}
 	b.mu.Lock()
+	if b.retired {
+		b.mu.Unlock()
+		return // a late answer from a route the run has left
+	}
 	b.failures, b.pauses, b.probing = 0, 0, false
 	b.failing.Store(false)
 	b.tripped.Store(false)
@@ -135,9 +155,23 @@ func (b *breaker) failure(probe bool, se *sms.Error) {
 	}
 	b.tripped.Store(true)
 	down := now.Sub(b.since)
-	if down >= b.cfg.OutageLimit {
+	if b.retired {
+		b.mu.Unlock()
+		return
+	}
+	if down >= b.limit {
+		outage := &OutageError{Since: b.since, Duration: down, Failures: b.failures, Last: se}
+		if b.rt.idx+1 < len(b.e.routes) {
+			b.mu.Unlock()
+			why := fmt.Sprintf("the provider %s is unreachable", b.rt.name)
+			if b.rt.idx == 0 {
+				why = fmt.Sprintf("the primary provider %s is unreachable", b.rt.name)
+			}
+			b.e.failover(b.rt, true, why, outage) // retires b
+			return
+		}
 		if b.outage == nil {
-			b.outage = &OutageError{Since: b.since, Duration: down, Failures: b.failures, Last: se}
+			b.outage = outage
 			b.e.stop(b.outage)
 		}
 		b.notify()
@@ -157,7 +191,7 @@ func (b *breaker) failure(probe bool, se *sms.Error) {
 	b.pauses++
 	pause = max(pause, se.RetryAfter)
 	// The last probe goes out when the outage limit is reached, not up to a pause later.
-	pause = max(min(pause, b.since.Add(b.cfg.OutageLimit).Sub(now)), 0)
+	pause = max(min(pause, b.since.Add(b.limit).Sub(now)), 0)
 	b.openUntil = now.Add(pause)
 	failures := b.failures
 	b.notify()

@@ -48,6 +48,25 @@ type Config struct {
 	GraceFloor time.Duration
 	// Sleep waits for d or until ctx ends; tests pass a fake clock's. Default: a real timer.
 	Sleep func(ctx context.Context, d time.Duration) error
+
+	// Primary describes Run's sender (its Sender field is not used: Run's is): its Name is
+	// recorded for each delivery it carries (default: the campaign's provider), its Rate
+	// defaults to Rate, its DailyLimit and Lines meter it as they do a fallback.
+	Primary Route
+	// Fallbacks carry on, in turn, when the route before cannot: it refused the run (a fatal
+	// error: bad credentials, a suspended account), it has failed for FailoverAfter, or its
+	// lines have all sent their DailyLimit today. What may have been accepted by the route left
+	// is not sent through the next: it is unknown (CodeNotAsked) until a later run asks it.
+	Fallbacks []Route
+	// FailoverAfter: a route followed by a fallback that has failed for this long is left for the
+	// next; default 30s (OutageLimit if that is shorter). The last route stops at OutageLimit.
+	FailoverAfter time.Duration
+	// FailoverUnknown sends a delivery that may have been accepted by a route the run left (and
+	// that cannot be asked) through the next one anyway, recorded with CodePossiblyTwice: a
+	// patient may get the message twice, rather than not at all (--failover-unknown).
+	FailoverUnknown bool
+	// Zone is where a route's DailyLimit days begin and end, at midnight; default time.Local.
+	Zone *time.Location
 }
 
 func (c Config) withDefaults() Config {
@@ -76,6 +95,10 @@ func (c Config) withDefaults() Config {
 	def(&c.BreakerPauseMax, 30*time.Second)
 	def(&c.OutageLimit, 2*time.Minute)
 	def(&c.GraceFloor, 30*time.Second)
+	def(&c.FailoverAfter, 30*time.Second)
+	if c.Zone == nil {
+		c.Zone = time.Local
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -108,6 +131,9 @@ const (
 	EventDelivery EventKind = "delivery" // a delivery reached the state this run leaves it in
 	EventRetry    EventKind = "retry"
 	EventPause    EventKind = "pause" // the breaker opened: the provider looks down
+	// EventFailover: the run carries on through the next provider (From → To), once per move;
+	// Message says why, Err is what made it (*OutageError, a fatal *sms.Error, *LimitError).
+	EventFailover EventKind = "failover"
 	EventEnd      EventKind = "end"
 )
 
@@ -123,6 +149,8 @@ type Event struct {
 	Total   int // deliveries this run set out to send
 	Message string
 	Wait    time.Duration // EventRetry, EventPause: how long before the next attempt
+	// From and To, for EventFailover, are the route left and the one taken.
+	From, To string
 }
 
 // Result sums up a run. Its counts come from the journal after the run, so they cover the whole
@@ -139,6 +167,11 @@ type Result struct {
 	Skipped     int  // rows never sendable (landline, invalid, …)
 	Interrupted bool // ctx was cancelled: the run stopped taking new work
 	Counts      map[journal.State]int
+	// Failovers are the moves of this run from a route to the next, in order.
+	Failovers []Failover
+	// PossiblyTwice counts deliveries this run sent through a backup although the route before
+	// may have sent them too (Config.FailoverUnknown, or --resend-unknown after a failover).
+	PossiblyTwice int
 }
 
 // OutageError stops a run when the provider has been failing for longer than Config.OutageLimit.
@@ -180,21 +213,29 @@ func StateOf(s sms.Status) (state journal.State, ok bool) {
 // It takes the campaign's lock for the run (re-entrant: the caller may hold it already).
 // A delivery whose attempt is ambiguous (the request may have reached the provider), and any found
 // in state sending (an earlier run stopped mid-request, or had claimed it ahead), is looked up
-// through s's sms.Finder before any resend: at once, and, if the provider does not have it, again
-// once the grace period after the attempt has passed (graceFor), so that a message the provider
-// accepts late is found instead of sent twice. It waits in the lot meanwhile, not holding a
-// worker; the run ends when no delivery waits. Only when that last lookup finds nothing is it sent
-// again. Without a Finder it becomes unknown. With a Finder and no rate limit, deliveries are marked sending in batches of
-// 4·Workers ahead of their requests (see queue), so a crash leaves fewer than 6·Workers of them
-// in sending besides the requests in flight; otherwise each is marked right before its request.
-// Cancelling ctx stops taking new work: requests in flight finish and their outcome is recorded,
-// the rest stays pending (claimed deliveries are recorded pending again), deliveries waiting
-// for their grace period stay sending, and Result.Interrupted is set. A fatal provider error (*sms.Error with Fatal)
-// stops the run at once and is returned; an outage longer than cfg.OutageLimit returns
-// *OutageError.
+// through the sms.Finder of the route that carried it before any resend: at once, and, if the
+// provider does not have it, again once the grace period after the attempt has passed (graceFor),
+// so that a message the provider accepts late is found instead of sent twice. It waits in the
+// lot meanwhile, not holding a worker; the run ends when no delivery waits. Only when that last
+// lookup finds nothing is it sent again. Without a Finder it becomes unknown. With a Finder and
+// no rate limit, deliveries are marked sending in batches of 4·Workers ahead of their requests
+// (see queue), so a crash leaves fewer than 6·Workers of them in sending besides the requests in
+// flight; otherwise each is marked right before its request. Cancelling ctx stops taking new
+// work: requests in flight finish and their outcome is recorded, the rest stays pending (claimed
+// deliveries are recorded pending again), deliveries waiting for their grace period stay
+// sending, and Result.Interrupted is set.
+//
+// With cfg.Fallbacks, a route that refuses the run (a fatal *sms.Error), fails for
+// cfg.FailoverAfter, or has sent its daily limit hands the rest to the next (EventFailover); a
+// delivery the route left may have accepted is not sent through the next (see unreachable).
+// Unknown deliveries a failover left (CodeNotAsked) are taken up again by a later run, through
+// their own route first. Without a route to carry on, a fatal provider error stops the run at
+// once and is returned; an outage longer than cfg.OutageLimit returns *OutageError; a daily
+// limit reached returns *LimitError.
 func Run(ctx context.Context, j *journal.Journal, campaign string, s sms.Sender, cfg Config) (Result, error) {
 	cfg = cfg.withDefaults()
-	if _, err := j.Campaign(ctx, campaign); err != nil {
+	c, err := j.Campaign(ctx, campaign)
+	if err != nil {
 		return Result{}, err
 	}
 	release, err := j.Lock(ctx, campaign)
@@ -203,10 +244,7 @@ func Run(ctx context.Context, j *journal.Journal, campaign string, s sms.Sender,
 	}
 	defer release()
 
-	states := []journal.State{journal.Pending, journal.Sending}
-	if cfg.ResendUnknown {
-		states = append(states, journal.Unknown)
-	}
+	states := []journal.State{journal.Pending, journal.Sending, journal.Unknown}
 	// Events carry the delivery with its patients (for the report's rows); without them the
 	// lighter query skips decoding every patient list.
 	var work []journal.Delivery
@@ -218,35 +256,43 @@ func Run(ctx context.Context, j *journal.Journal, campaign string, s sms.Sender,
 	if err != nil {
 		return Result{}, err
 	}
+	// Unknown deliveries are sent again only when the user asks, but those a failover left
+	// unasked are asked now: their provider may answer again.
+	if !cfg.ResendUnknown {
+		kept := work[:0]
+		for _, d := range work {
+			if d.State != journal.Unknown || d.ErrorCode == CodeNotAsked {
+				kept = append(kept, d)
+			}
+		}
+		work = kept
+	}
 
 	runCtx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	e := &engine{
-		j:     j,
-		s:     s,
-		cfg:   cfg,
-		total: len(work),
-		stop:  stop,
+		j:                j,
+		cfg:              cfg,
+		total:            len(work),
+		stop:             stop,
+		campaignProvider: c.Provider,
 	}
-	e.finder, _ = s.(sms.Finder)
-	e.grace = graceFor(s, cfg)
+	primary := cfg.Primary
+	primary.Sender = s
+	if primary.Name == "" {
+		primary.Name = c.Provider
+	}
+	if e.routes, err = newRoutes(e, primary, cfg.Fallbacks, work); err != nil {
+		return Result{}, err
+	}
 	e.lot = newLot()
-	e.breaker = newBreaker(cfg, e)
-	if cfg.Rate > 0 {
-		burst := cfg.Burst
-		if cfg.SegmentRate {
-			for _, d := range work {
-				burst = max(burst, d.Segments) // WaitN refuses n > burst
-			}
-		}
-		e.limiter = &pacer{lim: rate.NewLimiter(rate.Limit(cfg.Rate), burst), turn: make(chan struct{}, 1)}
-	}
 
 	claim := 1
-	if e.finder != nil && e.limiter == nil {
+	if p := e.routes[0]; p.finder != nil && p.limiter == nil && p.budget == nil {
 		// Claims ahead only where a crash's leftovers can be reconciled, and only where waiting
 		// for a commit costs throughput: behind a rate limit the requests wait anyway, and each
-		// token is taken right before its request.
+		// token is taken right before its request. A metered route chooses each message's line
+		// when it sends it.
 		claim = claimAhead(cfg.Workers)
 	}
 	e.queue = newQueue(runCtx, e, work, claim)
@@ -280,15 +326,20 @@ func Run(ctx context.Context, j *journal.Journal, campaign string, s sms.Sender,
 	if err != nil && runErr == nil {
 		runErr = err
 	}
+	e.foMu.Lock()
+	failovers := append([]Failover(nil), e.failovers...)
+	e.foMu.Unlock()
 	res := Result{
-		SentThisRun: int(e.sent.Load()),
-		Accepted:    counts[journal.Submitted] + counts[journal.Sent] + counts[journal.Delivered] + counts[journal.Undelivered],
-		Failed:      counts[journal.Failed],
-		Unknown:     counts[journal.Unknown],
-		Pending:     counts[journal.Pending] + counts[journal.Sending],
-		Skipped:     counts[journal.Skipped],
-		Interrupted: ctx.Err() != nil,
-		Counts:      counts,
+		SentThisRun:   int(e.sent.Load()),
+		Accepted:      counts[journal.Submitted] + counts[journal.Sent] + counts[journal.Delivered] + counts[journal.Undelivered],
+		Failed:        counts[journal.Failed],
+		Unknown:       counts[journal.Unknown],
+		Pending:       counts[journal.Pending] + counts[journal.Sending],
+		Skipped:       counts[journal.Skipped],
+		Interrupted:   ctx.Err() != nil,
+		Counts:        counts,
+		Failovers:     failovers,
+		PossiblyTwice: int(e.twice.Load()),
 	}
 	e.emit(Event{Kind: EventEnd, Err: runErr, Done: int(e.done.Load()), Total: e.total})
 	return res, runErr
@@ -319,25 +370,28 @@ func claimAhead(workers int) int { return max(4*workers, 8) }
 
 // Reasons recorded for a delivery marked sending and then not sent.
 const (
-	reasonStopped = "interrupted before it was sent"
-	reasonPaused  = "not sent yet: the provider is not answering"
+	reasonStopped  = "interrupted before it was sent"
+	reasonPaused   = "not sent yet: the provider is not answering"
+	reasonFailover = "not sent yet: continuing through the next provider"
 )
 
 type engine struct {
 	queue   *queue
 	lot     *lot
-	grace   time.Duration // from an ambiguous attempt to the lookup that decides on a resend
 	j       *journal.Journal
-	s       sms.Sender
-	finder  sms.Finder
 	cfg     Config
-	limiter *pacer
-	breaker *breaker
 	stop    context.CancelCauseFunc
 	total   int
 	sent    atomic.Int64
 	done    atomic.Int64
+	twice   atomic.Int64 // accepted and marked CodePossiblyTwice
 	eventMu sync.Mutex
+
+	routes           []*route     // the primary, then the fallbacks
+	cur              atomic.Int32 // index of the route new sends go through; only rises
+	campaignProvider string       // the route of deliveries recorded without one
+	foMu             sync.Mutex   // failovers, and the moves of cur
+	failovers        []Failover
 }
 
 func (e *engine) emit(ev Event) {
@@ -391,7 +445,7 @@ func (e *engine) record(d *journal.Delivery, u journal.Update, finished bool, ca
 }
 
 // accepted records what the provider said about a message it took.
-func (e *engine) accepted(d *journal.Delivery, r sms.Receipt) {
+func (e *engine) accepted(jb *job, r sms.Receipt) {
 	state, ok := StateOf(r.Status)
 	if !ok {
 		state = journal.Submitted
@@ -399,7 +453,18 @@ func (e *engine) accepted(d *journal.Delivery, r sms.Receipt) {
 	if state.Accepted() {
 		e.sent.Add(1)
 	}
-	e.record(d, journal.Update{State: state, ProviderID: r.ID, Segments: r.Segments, ErrorCode: r.ErrorCode, Reason: r.Reason, Carrier: r.Carrier}, true, nil)
+	u := journal.Update{State: state, ProviderID: r.ID, Segments: r.Segments, ErrorCode: r.ErrorCode, Reason: r.Reason, Carrier: r.Carrier}
+	if jb.twice != "" {
+		// The code the report shows; the provider's own code, if any, stays in the reason.
+		e.twice.Add(1)
+		u.ErrorCode = CodePossiblyTwice
+		u.Reason = fmt.Sprintf("possibly sent twice: %s may have sent it before the run moved on and could not be asked; sent again through %s as asked",
+			jb.twice, journal.RouteOf(jb.d.Provider, e.campaignProvider))
+		if r.ErrorCode != "" || r.Reason != "" {
+			u.Reason += fmt.Sprintf("; %s (%s)", r.Reason, r.ErrorCode)
+		}
+	}
+	e.record(jb.d, u, true, nil)
 }
 
 func (e *engine) requestCtx(ctx context.Context) (context.Context, context.CancelFunc) {
@@ -429,26 +494,49 @@ func (e *engine) deliver(ctx context.Context, jb *job) {
 		}
 	case d.State == journal.Sending:
 		jb.why = "an earlier run stopped while this message was being sent"
+		jb.via = e.routeOf(d)
+		if !e.settle(ctx, jb, d.SendingAt) {
+			return
+		}
+	case d.State == journal.Unknown && !e.cfg.ResendUnknown:
+		// Left unasked by a failover (CodeNotAsked): its route is asked now, and it is sent
+		// only if that route certainly does not have it.
+		jb.why = "may have been sent before the run moved on to another provider"
+		jb.via = e.routeOf(d)
 		if !e.settle(ctx, jb, d.SendingAt) {
 			return
 		}
 	case d.State == journal.Unknown:
 		// The user asked for a resend; a Finder that now answers still saves a duplicate.
 		jb.resend, jb.why = true, "sent again as asked (--resend-unknown)"
-		if e.finder != nil && !e.settle(ctx, jb, d.SendingAt) {
+		jb.via = e.routeOf(d)
+		if (jb.via == nil || jb.via.finder != nil) && !e.settle(ctx, jb, d.SendingAt) {
 			return
 		}
 	}
 	e.send(ctx, jb)
 }
 
-// send makes the delivery's attempts until the provider answers, the attempts run out, or one is
-// ambiguous (then it is looked up, and parked if not found).
+// send makes the delivery's attempts through the active route until a provider answers, the
+// attempts run out, or one is ambiguous (then it is looked up, and parked if not found).
 func (e *engine) send(ctx context.Context, jb *job) {
 	d := jb.d
 	claimed := jb.claimed
 	jb.claimed = false
+	var last *route
 	for {
+		rt := e.active()
+		if rt != last {
+			if last != nil {
+				jb.attempt = 0 // a new route gets its own attempts
+			}
+			last = rt
+			if claimed && jb.claimedBy != rt {
+				// Claimed for a route the run has left: recorded pending, then marked for this one.
+				claimed = false
+				e.unclaim(d, reasonFailover)
+			}
+		}
 		if jb.attempt >= e.cfg.MaxAttempts {
 			e.record(d, journal.Update{State: journal.Pending, ErrorCode: jb.code,
 				Reason: fmt.Sprintf("not sent after %d attempts (%s): run again to retry", jb.attempt, jb.why)}, true, nil)
@@ -463,31 +551,64 @@ func (e *engine) send(ctx context.Context, jb *job) {
 				e.unclaim(d, reasonPaused)
 			}
 		}
-		probe, err := e.breaker.wait(ctx, onBlock)
+		probe, err := rt.breaker.wait(ctx, onBlock)
+		if errors.Is(err, errFailedOver) {
+			continue // the run moved on while this waited
+		}
 		if err != nil {
 			if claimed {
 				e.unclaim(d, reasonStopped)
 			}
 			return // stopped or interrupted: d stays as recorded (pending)
 		}
+		sender, via := rt.s, rt.name
+		var ln *line
+		var day time.Time
+		if rt.budget != nil {
+			if ln, day, err = rt.budget.take(ctx, e.j, e.cfg.Now()); err != nil {
+				rt.breaker.abandon(probe)
+				e.fatal(err)
+				return
+			}
+			if ln == nil {
+				rt.breaker.abandon(probe)
+				le := rt.budget.limitError(rt.name)
+				if e.failover(rt, false, fmt.Sprintf("%s has sent its daily limit of %d messages per line (it resets at %s)",
+					rt.name, le.Limit, le.Resets.Format("15:04 MST")), le) {
+					continue
+				}
+				e.stop(le)
+				return // d stays pending
+			}
+			sender, via = ln.s, ln.name
+		}
+		// undo gives back the line's count of an attempt that did not leave.
+		undo := func() {
+			if ln != nil {
+				rt.budget.give(ln, day)
+			}
+		}
 		if !claimed {
 			d.SendingAt = e.cfg.Now()
-			if err := e.j.MarkSending(context.WithoutCancel(ctx), d.ID, d.SendingAt); err != nil {
+			if err := e.j.MarkSendingVia(context.WithoutCancel(ctx), d.ID, d.SendingAt, via); err != nil {
 				e.fatal(fmt.Errorf("record delivery %d as sending: %w", d.ID, err))
-				e.breaker.abandon(probe)
+				rt.breaker.abandon(probe)
+				undo()
 				return
 			}
 		}
+		d.Provider = via
 		claimed = false // a retry is marked sending again, on its own
 		// The token is taken after MarkSending, right before the request: a token taken before it
 		// would let the commit's variable latency bunch requests beyond the rate.
-		if e.limiter != nil {
+		if rt.limiter != nil {
 			n := 1
 			if e.cfg.SegmentRate {
 				n = max(d.Segments, 1)
 			}
-			if err := e.limiter.wait(ctx, n); err != nil {
-				e.breaker.abandon(probe)
+			if err := rt.limiter.wait(ctx, n); err != nil {
+				rt.breaker.abandon(probe)
+				undo()
 				e.unclaim(d, reasonStopped)
 				return
 			}
@@ -496,23 +617,27 @@ func (e *engine) send(ctx context.Context, jb *job) {
 		jb.attempt++
 		rctx, cancel := e.requestCtx(ctx)
 		at := e.cfg.Now()
-		r, err := e.s.Send(rctx, jb.msg)
+		r, err := sender.Send(rctx, jb.msg)
 		cancel()
 		if err == nil {
-			e.breaker.success(probe)
-			e.accepted(d, r)
+			rt.breaker.success(probe)
+			e.accepted(jb, r)
 			return
 		}
 
 		se := sms.Classify(err)
 		switch {
 		case se.Fatal:
-			e.breaker.abandon(probe)
+			rt.breaker.abandon(probe)
+			undo()
 			e.record(d, journal.Update{State: journal.Pending, ErrorCode: se.Code, Reason: "not sent: " + se.Error()}, false, err)
-			e.fatal(err)
+			if e.failoverFatal(rt, err) {
+				continue
+			}
 			return
 		case se.Permanent:
-			e.breaker.success(probe) // the provider answered
+			rt.breaker.success(probe) // the provider answered
+			undo()
 			if se.OptedOut {
 				if err := e.j.AddOptOut(context.WithoutCancel(ctx), d.To, "provider error "+se.Code); err != nil {
 					e.fatal(fmt.Errorf("remember opt-out: %w", err))
@@ -521,22 +646,26 @@ func (e *engine) send(ctx context.Context, jb *job) {
 			e.record(d, journal.Update{State: journal.Failed, ErrorCode: se.Code, Reason: reasonOf(se)}, true, err)
 			return
 		case se.Ambiguous:
-			e.failure(probe, se)
-			jb.why, jb.code = reasonOf(se), se.Code
+			e.failure(rt, probe, se)
+			jb.why, jb.code, jb.via = reasonOf(se), se.Code, rt
 			if !e.settle(ctx, jb, at) {
 				return
 			}
-			// Looked up after its grace period and not there: sending again cannot duplicate it,
-			// and the grace period was the wait.
+			// Looked up after its grace period and not there (or, its route gone, to be sent
+			// anyway as asked): sending again cannot duplicate it, and the grace period was the wait.
 			continue
 		}
 
-		e.failure(probe, se)
+		undo()
+		e.failure(rt, probe, se)
 		jb.why, jb.code = reasonOf(se), se.Code
 		if jb.attempt >= e.cfg.MaxAttempts {
 			continue // recorded at the top
 		}
 		e.record(d, journal.Update{State: journal.Pending, ErrorCode: se.Code, Reason: jb.why}, false, nil)
+		if e.active() != rt {
+			continue // the next route is up: no wait for this one
+		}
 		wait := e.backoff(jb.attempt)
 		if se.RetryAfter > wait {
 			wait = se.RetryAfter
@@ -549,11 +678,11 @@ func (e *engine) send(ctx context.Context, jb *job) {
 	}
 }
 
-// failure reports a transient or ambiguous failure to the breaker; once it is open, the
+// failure reports a transient or ambiguous failure to rt's breaker; once it is open, the
 // deliveries claimed ahead go back to pending until the provider answers again.
-func (e *engine) failure(probe bool, se *sms.Error) {
-	e.breaker.failure(probe, se)
-	if e.breaker.tripped.Load() {
+func (e *engine) failure(rt *route, probe bool, se *sms.Error) {
+	rt.breaker.failure(probe, se)
+	if rt.breaker.tripped.Load() {
 		e.queue.release(reasonPaused)
 	}
 }
@@ -583,16 +712,21 @@ func (p *pacer) wait(ctx context.Context, n int) error {
 // answer is usually a second away.
 const findAttempts = 3
 
-// settle handles a delivery that may have been accepted by an attempt at the given time: the
-// provider is asked at once (a message accepted before the connection dropped is usually there
-// already); if it has no such message, the deciding lookup waits until the grace period after
-// the attempt has passed, so that a create the provider takes in late shows first. It reports
-// true when the delivery may be sent (again): the provider certainly does not have it, or the
-// user asked for it (--resend-unknown). Otherwise the delivery is recorded, or parked in state
-// sending (a run that stops then leaves it to the next, which applies the same rule).
+// settle handles a delivery that may have been accepted by an attempt at the given time through
+// jb.via: that route is asked at once (a message accepted before the connection dropped is
+// usually there already); if it has no such message, the deciding lookup waits until the grace
+// period after the attempt has passed, so that a create the provider takes in late shows first.
+// It reports true when the delivery may be sent (again): the route certainly does not have it,
+// or the user asked for it (--resend-unknown, Config.FailoverUnknown). Otherwise the delivery is
+// recorded, or parked in state sending (a run that stops then leaves it to the next, which
+// applies the same rule). A route the run has left, or one not in its chain, cannot be asked:
+// see unreachable.
 func (e *engine) settle(ctx context.Context, jb *job, at time.Time) bool {
-	d := jb.d
-	if e.finder == nil {
+	d, via := jb.d, jb.via
+	if via == nil || via.gone.Load() {
+		return e.unreachable(jb)
+	}
+	if via.finder == nil {
 		if jb.resend {
 			return true
 		}
@@ -600,23 +734,25 @@ func (e *engine) settle(ctx context.Context, jb *job, at time.Time) bool {
 			Reason: jb.why + "; the provider cannot be asked whether it arrived: check with the patient (or resend with --resend-unknown)"}, true, nil)
 		return false
 	}
-	jb.due = at.Add(e.grace)
+	jb.due = at.Add(via.grace)
 	if !e.cfg.Now().Before(jb.due) {
 		return e.decide(ctx, jb)
 	}
 	// The early look: not deciding, so its errors only mean asking again later. Skipped while
 	// the provider is failing: the lookup would fail too, and add to its load.
-	if !e.breaker.tripped.Load() {
+	if !via.breaker.tripped.Load() {
 		rctx, cancel := e.requestCtx(ctx)
-		r, found, err := e.finder.Find(rctx, jb.msg, d.SendingAt.Add(-e.cfg.FindSkew))
+		r, found, err := via.finder.Find(rctx, jb.msg, d.SendingAt.Add(-e.cfg.FindSkew))
 		cancel()
 		switch {
 		case err == nil && found:
-			e.accepted(d, r)
+			e.accepted(jb, r)
 			return false
 		case err != nil && sms.Classify(err).Fatal:
-			e.fatal(err) // left sending: the next run asks again
-			return false
+			if e.failoverFatal(via, err) {
+				return e.unreachable(jb)
+			}
+			return false // left sending: the next run asks again
 		}
 	}
 	wait := jb.due.Sub(e.cfg.Now())
@@ -629,18 +765,24 @@ func (e *engine) settle(ctx context.Context, jb *job, at time.Time) bool {
 // decide makes the lookup that decides whether a delivery that may have been accepted is sent
 // again; its grace period has passed. It reports true when the delivery may be sent.
 func (e *engine) decide(ctx context.Context, jb *job) bool {
-	d := jb.d
-	probe, err := e.breaker.wait(ctx, nil)
+	d, via := jb.d, jb.via
+	if via == nil || via.gone.Load() {
+		return e.unreachable(jb)
+	}
+	probe, err := via.breaker.wait(ctx, nil)
+	if errors.Is(err, errFailedOver) {
+		return e.unreachable(jb)
+	}
 	if err != nil {
 		return false // stopped: left sending, the next run asks again
 	}
 	rctx, cancel := e.requestCtx(ctx)
-	r, found, err := e.finder.Find(rctx, jb.msg, d.SendingAt.Add(-e.cfg.FindSkew))
+	r, found, err := via.finder.Find(rctx, jb.msg, d.SendingAt.Add(-e.cfg.FindSkew))
 	cancel()
 	if err == nil {
-		e.breaker.success(probe)
+		via.breaker.success(probe)
 		if found {
-			e.accepted(d, r)
+			e.accepted(jb, r)
 			return false
 		}
 		if !jb.resend {
@@ -652,18 +794,20 @@ func (e *engine) decide(ctx context.Context, jb *job) bool {
 	}
 	se := sms.Classify(err)
 	if se.Fatal {
-		e.breaker.abandon(probe)
-		e.fatal(err) // left sending: the next run asks again
-		return false
+		via.breaker.abandon(probe)
+		if e.failoverFatal(via, err) {
+			return e.unreachable(jb)
+		}
+		return false // left sending: the next run asks again
 	}
 	// Only a lookup that was the breaker's probe tells it about the provider: lookups failing
 	// while sends succeed are a broken lookup, for this delivery to end unknown, not an outage.
 	if probe {
-		e.failure(probe, se)
+		e.failure(via, probe, se)
 	}
 	// A lookup that fails while the provider fails everything says nothing about this delivery:
-	// it waits for the provider (the breaker, and OutageLimit, bound the wait).
-	if !e.breaker.tripped.Load() {
+	// it waits for the provider (the breaker, and OutageLimit or FailoverAfter, bound the wait).
+	if !via.breaker.tripped.Load() {
 		jb.lookups++
 	}
 	if jb.lookups >= findAttempts {

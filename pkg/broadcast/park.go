@@ -13,18 +13,23 @@ import (
 // job is one delivery a worker takes on: from the queue, or back from the lot when the lookup
 // that decides whether it may be sent again falls due.
 type job struct {
-	d       *journal.Delivery
-	msg     sms.Message
-	claimed bool // the queue marked it sending for its first attempt
-	attempt int  // send attempts in this run
+	d         *journal.Delivery
+	msg       sms.Message
+	claimed   bool   // the queue marked it sending for its first attempt
+	claimedBy *route // the route it was claimed for
+	attempt   int    // send attempts in this run, through the current route
 
 	// Set while the delivery may have been accepted (state sending): due is when its deciding
 	// lookup may run, why says what made it ambiguous (for the reasons recorded).
 	due     time.Time
 	why     string
 	code    string
-	lookups int  // deciding lookups that failed
-	resend  bool // an unknown delivery the user asked to send again: sent whatever the lookup says
+	lookups int    // deciding lookups that failed
+	resend  bool   // an unknown delivery the user asked to send again: sent whatever the lookup says
+	via     *route // the route that may have accepted it; nil: one not in this run's chain
+	// twice names the route that may have sent it already, which could not be asked: set when it
+	// is sent through the next anyway (Config.FailoverUnknown, --resend-unknown).
+	twice string
 }
 
 // lot holds the deliveries that may have been accepted while they wait for their grace period, so
@@ -134,7 +139,7 @@ func (e *engine) next(ctx context.Context) (jb *job, ok bool) {
 		}
 		e.lot.busy.Add(1)
 		if it, ok := e.queue.take(ctx); ok {
-			return &job{d: it.d, claimed: it.claimed}, true
+			return &job{d: it.d, claimed: it.claimed, claimedBy: it.by}, true
 		}
 		e.lot.finish()
 		if !e.lot.wait(ctx, e.cfg) {

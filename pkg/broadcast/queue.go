@@ -41,6 +41,7 @@ type queue struct {
 type item struct {
 	d       *journal.Delivery
 	claimed bool
+	by      *route // the route it was claimed for
 }
 
 func newQueue(ctx context.Context, e *engine, work []journal.Delivery, claim int) *queue {
@@ -93,30 +94,32 @@ func (q *queue) refill() {
 }
 
 // claimRange marks the pending deliveries of work[start:end] sending and makes them ready, with
-// the others (left sending by an earlier run, or unknown being resent) as they are. While the
-// breaker is open nothing is claimed: the workers mark each delivery once the provider answers.
+// the others (left sending by an earlier run, or unknown being resent) as they are. Claims are
+// made for the primary only, and not while its breaker is open: the workers mark each delivery
+// once the provider answers, or through the route the run failed over to.
 func (q *queue) claimRange(start, end int) {
 	batch := make([]item, 0, end-start)
 	var ids []int64
-	claim := !q.e.breaker.tripped.Load()
+	rt := q.e.routes[0]
+	claim := q.e.cur.Load() == 0 && !rt.breaker.tripped.Load()
 	for i := start; i < end; i++ {
 		d := &q.work[i]
 		c := claim && d.State == journal.Pending
 		if c {
 			ids = append(ids, d.ID)
 		}
-		batch = append(batch, item{d: d, claimed: c})
+		batch = append(batch, item{d: d, claimed: c, by: rt})
 	}
 	if len(ids) > 0 {
 		at := q.e.cfg.Now()
 		// The claim's outcome decides what the journal says: it is written whatever ctx does.
-		if err := q.e.j.MarkSendingBatch(context.WithoutCancel(q.ctx), ids, at); err != nil {
+		if err := q.e.j.MarkSendingBatchVia(context.WithoutCancel(q.ctx), ids, at, rt.name); err != nil {
 			// Stopping first: no worker takes these; release puts them back.
 			q.e.fatal(fmt.Errorf("record deliveries %d to %d as sending: %w", ids[0], ids[len(ids)-1], err))
 		}
 		for _, it := range batch {
 			if it.claimed {
-				it.d.SendingAt = at
+				it.d.SendingAt, it.d.Provider = at, rt.name
 			}
 		}
 	}

@@ -13,7 +13,7 @@ import (
 // MetaAck marks a campaign whose message asked patients to reply; MetaFollows names the campaign
 // a follow-up took its recipients from.
 const (
-	MetaAck     = "ack"
+	MetaAck     = journal.MetaAck
 	MetaFollows = "follows"
 )
 
@@ -129,8 +129,18 @@ func latestHint(ctx context.Context, j *journal.Journal) string {
 	return fmt.Sprintf("the latest campaigns are %s (smscast history lists them all)", strings.Join(ids, ", "))
 }
 
-// confirmations reports which deliveries of an ack campaign a reply confirmed.
-// TODO(acks): read the replies the acks poll stored in the journal.
+// confirmations reports which deliveries of an ack campaign a reply confirmed, from the replies
+// the acks poll stored (run `smscast acks` first for the latest).
 func confirmations(ctx context.Context, j *journal.Journal, campaign string) (map[int64]bool, error) {
-	return map[int64]bool{}, nil
+	rep, err := AckStates(ctx, j, campaign)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]bool, len(rep.States))
+	for _, st := range rep.States {
+		if st.Status == AckConfirmed {
+			out[st.Delivery.ID] = true
+		}
+	}
+	return out, nil
 }

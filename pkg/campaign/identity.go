@@ -36,6 +36,7 @@ type Key struct {
 	Smart    bool              `json:"smart,omitempty"`
 	Ack      bool              `json:"ack,omitempty"`
 	Follows  string            `json:"follows,omitempty"` // --recipients-of
+	Only     string            `json:"only,omitempty"`    // --only
 }
 
 // Fingerprint is a stable hash of k (map keys are sorted by encoding/json).

@@ -158,7 +158,7 @@ func Prepare(ctx context.Context, j *journal.Journal, in Input) (*Plan, error) {
 	if err := p.applyProvider(); err != nil {
 		return nil, err
 	}
-	p.Key = Key{Lang: in.Settings.Lang, Vars: in.Vars, Test: in.Test, Smart: in.Smart, Ack: in.Ack, Follows: in.RecipientsOf}
+	p.Key = Key{Lang: in.Settings.Lang, Vars: in.Vars, Test: in.Test, Smart: in.Smart, Ack: in.Ack, Follows: in.RecipientsOf, Only: in.Only}
 	if in.Template.AdHoc {
 		p.Key.Body = in.Template.Texts[""].Body
 	} else {
@@ -175,7 +175,14 @@ func Prepare(ctx context.Context, j *journal.Journal, in Input) (*Plan, error) {
 }
 
 func (p *Plan) resolveInput() ResolveInput {
-	return ResolveInput{Key: p.Key, ID: p.In.ID, Plan: p.Deliveries, RepeatWindow: p.In.Settings.RepeatWindow,
+	window := p.In.Settings.RepeatWindow
+	if p.In.RecipientsOf != "" {
+		// A follow-up is sent on purpose to people an earlier campaign reached (a second wave to
+		// the unconfirmed is the same text again): no repeat check, but the same follow-up run
+		// again still resumes instead of texting twice.
+		window = -1
+	}
+	return ResolveInput{Key: p.Key, ID: p.In.ID, Plan: p.Deliveries, RepeatWindow: window,
 		Again: p.In.Again, Now: p.In.Now, Location: p.In.Settings.Location}
 }
 

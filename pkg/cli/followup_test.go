@@ -1,0 +1,71 @@
+package cli
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestAFollowUpGoesToTheRecipientsOfAnEarlierCampaign(t *testing.T) {
+	e := newTestEnv(t)
+	e.env["SMSCAST_SIM_OUTBOX"] = e.dir + "/outbox.jsonl"
+	e.env["SMSCAST_SIM_PERMANENT"] = "+818012345602" // 佐藤 一郎: the provider refuses
+	first := e.run("send", "outage", "--to", fixture, "--ack", "--campaign", "first", "--yes", "--report-dir", e.dir)
+	if first.code != ExitPartial {
+		t.Fatalf("first: exit %d\n%s", first.code, first.stderr)
+	}
+	dry := e.run("send", "outage", "--to", fixture, "--ack", "--dry-run", "--json")
+	if !strings.Contains(dry.stdout, `確認されましたら 1 と返信してください`) {
+		t.Errorf("--ack must append the reply instruction:\n%s", dry.stdout)
+	}
+
+	for _, tt := range []struct {
+		only    string
+		sent    int
+		failed  int
+		skipped int
+	}{
+		{"reached", 2, 0, 0},     // 山田 and the 渡辺 household (one message for two)
+		{"unreached", 0, 1, 2},   // 佐藤 again fails; the landline and the empty row stay unreachable
+		{"unconfirmed", 2, 1, 2}, // nobody replied: everyone but the confirmed
+	} {
+		r := e.run("send", "resume", "--recipients-of", "first", "--only", tt.only, "--yes", "--json", "--report-dir", e.dir)
+		var res sendResult
+		if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+			t.Fatalf("--only %s: exit %d %v\n%s", tt.only, r.code, err, r.stderr)
+		}
+		if res.SentThisRun != tt.sent || res.Failed != tt.failed || res.Skipped != tt.skipped {
+			t.Errorf("--only %s: %+v, want %d sent, %d failed, %d not sendable", tt.only, res, tt.sent, tt.failed, tt.skipped)
+		}
+	}
+
+	again := e.run("send", "resume", "--recipients-of", "first", "--only", "reached", "--yes", "--json", "--report-dir", e.dir)
+	var res sendResult
+	if err := json.Unmarshal([]byte(again.stdout), &res); err != nil || res.SentThisRun != 0 || !res.Resumed {
+		t.Errorf("the same follow-up again must resume it and send nothing: %+v %v\n%s", res, err, again.stderr)
+	}
+
+	for name, args := range map[string][]string{
+		"an unknown campaign":       {"--recipients-of", "nosuch"},
+		"an unknown --only":         {"--recipients-of", "first", "--only", "everyone"},
+		"--only without a campaign": {"--to", fixture, "--only", "reached"},
+	} {
+		r := e.run(append([]string{"send", "resume", "--yes"}, args...)...)
+		if r.code != ExitUsage {
+			t.Errorf("%s: exit %d\n%s", name, r.code, r.stderr)
+		}
+		if name == "an unknown campaign" && !strings.Contains(r.stderr, "first") {
+			t.Errorf("an unknown campaign must list the latest ones:\n%s", r.stderr)
+		}
+	}
+}
+
+func TestAckIsRefusedForASenderThatCannotReceiveReplies(t *testing.T) {
+	e := newTestEnv(t)
+	cfg := e.write("config.yaml", "provider: twilio\ntwilio:\n  from: SakuraClinic\n  account_sid: AC00000000000000000000000000000000\n")
+	e.env["TWILIO_AUTH_TOKEN"] = "x"
+	r := e.run("--config", cfg, "send", "outage", "--to", fixture, "--ack", "--yes")
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "alphanumeric") {
+		t.Errorf("exit %d\n%s", r.code, r.stderr)
+	}
+}

@@ -474,10 +474,18 @@ func prepare(ctx context.Context, abs, path string) error {
 	if err := verify(ctx, abs, path); err != nil {
 		return err
 	}
-	if err := private.Restrict(abs); err != nil {
+	if err := private.Restrict(abs); err != nil && !sharedJournal(runtime.GOOS, err) {
 		return fmt.Errorf("journal %s: make it readable by this user only: %w", path, err)
 	}
 	return nil
+}
+
+// sharedJournal reports whether err, from making an existing journal private, is Windows refusing
+// to let this user change the access list of a file another user owns: a journal on the clinic's
+// shared drive, used from two computers. It stays as private as its owner made it; refusing it
+// would leave the second computer without its journal.
+func sharedJournal(goos string, err error) bool {
+	return goos == "windows" && errors.Is(err, os.ErrPermission)
 }
 
 // restrictLogs makes SQLite's log and index files (-wal, -shm) private on Unix, where SQLite gives

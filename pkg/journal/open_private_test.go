@@ -67,3 +67,16 @@ func TestRestrictLogs(t *testing.T) {
 		t.Errorf("-wal mode %o, want 600", fi.Mode().Perm())
 	}
 }
+
+func TestASharedJournalThatCannotBeMadePrivateIsStillOpenedOnWindows(t *testing.T) {
+	denied := &os.PathError{Op: "restrict access to", Path: `\\nas\clinic\journal.db`, Err: os.ErrPermission}
+	if !sharedJournal("windows", denied) {
+		t.Errorf("a journal another Windows user owns is refused")
+	}
+	if sharedJournal("linux", denied) {
+		t.Errorf("on Unix a journal that cannot be made 0600 is refused, as before")
+	}
+	if sharedJournal("windows", errors.New("disk error")) {
+		t.Errorf("other errors are not taken for sharing")
+	}
+}

@@ -115,7 +115,7 @@ var messages = map[string]string{
 	"confirm.test.none":  "テストグループが設定されていません(設定ファイルの test_group)。",
 	"confirm.test.go":    "テストグループに送る",
 	"confirm.real.title": "本番の送信",
-	"confirm.type":       "確認のため、送る通数 %d を半角数字で入力してください。",
+	"confirm.type":       "確認のため、送る通数 %d を入力してください。",
 	"confirm.typelabel":  "送る通数",
 	"confirm.go":         "%d通を送信する",
 	"confirm.mismatch":   "入力した数 %q が、送る通数 %d と違います。もう一度確認して入力してください。",

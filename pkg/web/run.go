@@ -333,8 +333,13 @@ func (s *Server) start(j *journal.Journal, sess *campaign.Session, c journal.Cam
 		})
 		var paths report.Paths
 		if !errors.Is(err, campaign.ErrInterrupted) && out.Quiet == nil {
-			var rerr error
-			if paths, rerr = s.cfg.WriteReports(context.WithoutCancel(ctx), j, c); rerr != nil && err == nil {
+			// The campaign as the journal holds it, so the files equal what `smscast report` writes
+			// (the journal keeps times in UTC; the Session's copy has the clock's zone).
+			rc, rerr := j.Campaign(context.WithoutCancel(ctx), c.ID)
+			if rerr == nil {
+				paths, rerr = s.cfg.WriteReports(context.WithoutCancel(ctx), j, rc)
+			}
+			if rerr != nil && err == nil {
 				err = fmt.Errorf("write the report: %w", rerr)
 			}
 		}

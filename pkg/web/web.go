@@ -93,7 +93,9 @@ func New(cfg Config) (*Server, error) {
 		cfg.Log = io.Discard
 	}
 	if cfg.PageOptions == nil {
-		cfg.PageOptions = func(journal.Campaign) report.Options { return report.Options{Lang: report.LangJA} }
+		cfg.PageOptions = func(journal.Campaign) report.Options {
+			return report.Options{Lang: report.LangJA, Location: cfg.Settings.Location, ByUrgency: true}
+		}
 	}
 	if cfg.WriteReports == nil {
 		cfg.WriteReports = func(ctx context.Context, j *journal.Journal, c journal.Campaign) (report.Paths, error) {
@@ -264,7 +266,7 @@ func (s *Server) guard(next http.Handler) http.Handler {
 		h := w.Header()
 		h.Set("Cache-Control", "no-store")
 		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Referrer-Policy", "same-origin") // no-referrer would make Chromium send Origin: null on our own posts
 		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'self'; base-uri 'none'")
 		if !loopbackHost(r.Host) {
 			s.forbidden(w, r, msg("forbidden.body"))

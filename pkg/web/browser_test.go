@@ -1,0 +1,161 @@
+package web
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+)
+
+// chromium finds a browser for the real-browser test; .ci/run installs Debian's chromium.
+func chromium() string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// The whole flow in a real browser on the simulator: upload a CP932 list, pick outage, type the
+// count, watch the progress to the end, open the call list. Every page is saved as a screenshot
+// (also into $SMSCAST_SCREENSHOTS when set), and nothing may load from outside the server.
+func TestTheWholeFlowInARealBrowser(t *testing.T) {
+	exe := chromium()
+	if exe == "" {
+		t.Skip("no chromium binary found (apt-get install chromium); .ci/run installs it")
+	}
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	ts := newServer(t, tconfig{latency: 40 * time.Millisecond, workers: 2, test: []string{"090-9999-0001"}})
+	list := filepath.Join(t.TempDir(), "患者名簿.csv")
+	if err := os.WriteFile(list, cp932(t, patients(60)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	shots := t.TempDir()
+	extra := os.Getenv("SMSCAST_SCREENSHOTS")
+
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 800),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelA()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	defer cancelT()
+
+	var mu sync.Mutex
+	var outside []string
+	chromedp.ListenTarget(ctx, func(ev any) {
+		if e, ok := ev.(*network.EventRequestWillBeSent); ok {
+			u := e.Request.URL
+			if !strings.HasPrefix(u, ts.base+"/") && !strings.HasPrefix(u, "data:") && u != "about:blank" {
+				mu.Lock()
+				outside = append(outside, u)
+				mu.Unlock()
+			}
+		}
+	})
+	shot := func(name string) chromedp.Action {
+		return chromedp.ActionFunc(func(ctx context.Context) error {
+			var buf []byte
+			if err := chromedp.FullScreenshot(&buf, 100).Do(ctx); err != nil {
+				return err
+			}
+			if extra != "" {
+				os.MkdirAll(extra, 0o700)
+				os.WriteFile(filepath.Join(extra, name+".png"), buf, 0o600)
+			}
+			return os.WriteFile(filepath.Join(shots, name+".png"), buf, 0o600)
+		})
+	}
+	var disabledBefore, disabledAfter bool
+	var runText, resultText, callText, historyText string
+	start := time.Now()
+	err := chromedp.Run(ctx,
+		network.Enable(),
+		chromedp.Navigate(ts.base+"/?token="+ts.s.Token()),
+		chromedp.WaitVisible("#file", chromedp.ByID),
+		shot("1-list-empty"),
+		chromedp.SetUploadFiles("#file", []string{list}, chromedp.ByID),
+		chromedp.Click(`form[enctype] button[type=submit]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#check", chromedp.ByID),
+		shot("2-list-checked"),
+		chromedp.Click("#to-message", chromedp.ByID),
+		chromedp.WaitVisible("#template", chromedp.ByID),
+		chromedp.SetValue("#template", "outage", chromedp.ByID),
+		chromedp.Submit("#message-form", chromedp.ByID),
+		chromedp.WaitVisible("#preview", chromedp.ByID),
+		chromedp.Click("#next-patient", chromedp.ByID),
+		chromedp.WaitVisible("#preview", chromedp.ByID),
+		shot("3-message"),
+		chromedp.Click("#to-confirm", chromedp.ByID),
+		chromedp.WaitVisible("#real-send", chromedp.ByID),
+		chromedp.Evaluate(`document.getElementById("send-real").disabled`, &disabledBefore),
+		shot("4-confirm"),
+		chromedp.SendKeys("#count", "60", chromedp.ByID),
+		chromedp.Evaluate(`document.getElementById("send-real").disabled`, &disabledAfter),
+		chromedp.Click("#send-real", chromedp.ByID),
+		chromedp.WaitVisible("#run", chromedp.ByID),
+		chromedp.Sleep(500*time.Millisecond),
+		shot("5-sending"),
+		chromedp.WaitVisible("#to-result", chromedp.ByID),
+		chromedp.Text("#run", &runText, chromedp.ByID),
+		shot("6-sent"),
+		chromedp.Click("#to-result", chromedp.ByID),
+		chromedp.WaitVisible("#report", chromedp.ByID),
+		chromedp.Text("main", &resultText, chromedp.ByQuery),
+		shot("7-result"),
+		chromedp.Click("#open-call", chromedp.ByID),
+		chromedp.WaitVisible("#call-frame", chromedp.ByID),
+		chromedp.Sleep(500*time.Millisecond),
+		chromedp.Evaluate(`document.getElementById("call-frame").contentDocument.body.innerText`, &callText),
+		shot("8-call-list"),
+		chromedp.Navigate(ts.base+"/history"),
+		chromedp.WaitVisible("table.history", chromedp.ByQuery),
+		chromedp.Text("main", &historyText, chromedp.ByQuery),
+		shot("9-history"),
+		chromedp.EmulateViewport(820, 1180),
+		chromedp.Navigate(ts.base+"/confirm"),
+		chromedp.WaitVisible("#summary", chromedp.ByID),
+		shot("10-confirm-tablet"),
+	)
+	if err != nil {
+		t.Fatalf("browser: %v (screenshots in %s)", err, shots)
+	}
+	t.Logf("whole flow in %v; screenshots in %s", time.Since(start).Round(time.Millisecond), shots)
+	if !disabledBefore || disabledAfter {
+		t.Errorf("send button disabled before typing %v, after typing 60 %v: want true, false", disabledBefore, disabledAfter)
+	}
+	for _, want := range []string{"送信が終わりました", "電話連絡リストを開く"} {
+		if !strings.Contains(runText, want) {
+			t.Errorf("run page lacks %q: %s", want, runText)
+		}
+	}
+	if !strings.Contains(resultText, "電話連絡リスト(3人)") {
+		t.Errorf("result page: %s", resultText)
+	}
+	if !strings.Contains(callText, "電話連絡リスト") || !strings.Contains(callText, "固定 電話") {
+		t.Errorf("call list page: %s", callText)
+	}
+	if !strings.Contains(historyText, "outage-") {
+		t.Errorf("history: %s", historyText)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(outside) > 0 {
+		t.Errorf("the pages loaded from outside the server: %v", outside)
+	}
+}

@@ -1,10 +1,12 @@
 package twilio
 
 import (
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/twilio/twilio-go/client"
@@ -116,6 +118,15 @@ func Reason(code int) string {
 // read is true for fetch and list: repeating them is harmless, so they are never ambiguous.
 func classify(err error, c *call, read bool) *sms.Error {
 	seen := c.snapshot()
+	// Checked first: both fail every message of the run alike, and neither created a message
+	// (a redirect is answered instead of the API; a certificate is refused before the request
+	// is written), so stopping at once leaves the patients pending for a resume.
+	if e := redirectFatal(err); e != nil {
+		return e
+	}
+	if e := certificateFatal(err); e != nil {
+		return e
+	}
 	var rest *client.TwilioRestError
 	if errors.As(err, &rest) {
 		return restError(rest.Status, rest.Code, rest.Message, seen, read, err)
@@ -186,6 +197,80 @@ func restError(status, code int, msg string, seen callInfo, read bool, err error
 		}
 	}
 	return e
+}
+
+// redirectFatal words a 3xx answer (see call.RoundTrip) for the person who must fix the address.
+func redirectFatal(err error) *sms.Error {
+	var re *redirectError
+	if !errors.As(err, &re) {
+		return nil
+	}
+	to := ""
+	if re.location != "" {
+		to = " to " + re.location
+	}
+	return &sms.Error{Code: "redirect", Fatal: true, Err: err,
+		Reason: fmt.Sprintf("the Twilio address answered with a redirect (%d%s), which Twilio's API never does: "+
+			"check twilio.base_url (leave it empty for Twilio itself) and any proxy between this computer and Twilio; nothing was sent", re.status, to)}
+}
+
+// certificateFatal names a TLS certificate that this computer refused. Retrying cannot help: the
+// certificate or the clock must change first.
+func certificateFatal(err error) *sms.Error {
+	var (
+		unknown  x509.UnknownAuthorityError
+		invalid  x509.CertificateInvalidError
+		hostname x509.HostnameError
+	)
+	const proxy = "a proxy or security software that intercepts HTTPS (ask whoever runs the network to let api.twilio.com through), or a wrong twilio.base_url"
+	var reason string
+	switch {
+	case errors.As(err, &unknown):
+		issuer := ""
+		if unknown.Cert != nil && unknown.Cert.Issuer.CommonName != "" {
+			issuer = fmt.Sprintf(" (issued by %q)", unknown.Cert.Issuer.CommonName)
+		}
+		reason = "Twilio's TLS certificate is signed by an authority this computer does not trust" + issuer +
+			": check for " + proxy
+	case errors.As(err, &hostname):
+		reason = fmt.Sprintf("the TLS certificate is not for %s (it is for %s): check for %s",
+			hostname.Host, certNames(hostname.Certificate), proxy)
+	case errors.As(err, &invalid):
+		switch invalid.Reason {
+		case x509.Expired:
+			window := ""
+			if invalid.Cert != nil {
+				window = fmt.Sprintf(" (valid %s to %s)", invalid.Cert.NotBefore.UTC().Format(time.DateOnly), invalid.Cert.NotAfter.UTC().Format(time.DateOnly))
+			}
+			reason = "Twilio's TLS certificate has expired or is not yet valid" + window +
+				": check this computer's date, time and time zone, then for " + proxy
+		default:
+			reason = "Twilio's TLS certificate is not valid (" + invalid.Error() + "): check for " + proxy
+		}
+	default:
+		return nil
+	}
+	return &sms.Error{Code: "tls-certificate", Fatal: true, Err: err, Reason: reason + "; nothing was sent"}
+}
+
+func certNames(c *x509.Certificate) string {
+	if c == nil {
+		return "another name"
+	}
+	names := append([]string(nil), c.DNSNames...)
+	for _, ip := range c.IPAddresses {
+		names = append(names, ip.String())
+	}
+	if len(names) == 0 && c.Subject.CommonName != "" {
+		names = append(names, c.Subject.CommonName)
+	}
+	if len(names) == 0 {
+		return "another name"
+	}
+	if len(names) > 3 {
+		names = append(names[:3], "…")
+	}
+	return strings.Join(names, ", ")
 }
 
 // parseRetryAfter reads a Retry-After header: delay-seconds or an HTTP date.

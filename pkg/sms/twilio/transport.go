@@ -3,6 +3,7 @@ package twilio
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptrace"
@@ -71,6 +72,17 @@ func (c *call) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		// Twilio's API never redirects. twilio-go would read a redirect as a success or as an
+		// undecodable answer, and the message would be marked failed or unknown; it is the
+		// address (base_url, a proxy) that is wrong, for every message alike.
+		io.CopyN(io.Discard, resp.Body, 64<<10)
+		resp.Body.Close()
+		c.mu.Lock()
+		c.info.status = resp.StatusCode
+		c.mu.Unlock()
+		return nil, &redirectError{status: resp.StatusCode, location: redactLocation(resp.Header.Get("Location"))}
+	}
 	c.mu.Lock()
 	c.info.status = resp.StatusCode
 	if resp.StatusCode >= 400 {
@@ -90,6 +102,29 @@ func (c *call) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp.Body = drainOnClose{resp.Body}
 	}
 	return resp, nil
+}
+
+// redirectError is a 3xx answer: the request went to an address that is not Twilio's API.
+type redirectError struct {
+	status   int
+	location string // scheme, host and path only: a query may hold anything
+}
+
+func (e *redirectError) Error() string {
+	if e.location == "" {
+		return fmt.Sprintf("redirect %d", e.status)
+	}
+	return fmt.Sprintf("redirect %d to %s", e.status, e.location)
+}
+
+// redactLocation keeps the scheme, host and path of a Location header.
+func redactLocation(loc string) string {
+	u, err := url.Parse(loc)
+	if err != nil || loc == "" {
+		return ""
+	}
+	u.User, u.RawQuery, u.Fragment, u.RawFragment = nil, "", "", ""
+	return u.String()
 }
 
 // drainOnClose reads what the JSON decoder left (usually nothing but the final EOF) before

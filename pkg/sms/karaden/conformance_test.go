@@ -29,7 +29,7 @@ func newProvider(t testing.TB, cfg karaden.Config) *karaden.Provider {
 }
 
 func TestConformance(t *testing.T) {
-	for _, ambiguous := range []karadentest.Fault{karadentest.FaultAcceptThenDrop, karadentest.FaultAcceptThen500, karadentest.FaultAcceptThenHTML503} {
+	for _, ambiguous := range []karadentest.Fault{karadentest.FaultAcceptThenDrop, karadentest.FaultAcceptThen500, karadentest.FaultAcceptThenHTML504} {
 		t.Run("ambiguous by "+string(ambiguous), func(t *testing.T) {
 			var cur *karadentest.Server
 			smstest.Run(t, smstest.Harness{

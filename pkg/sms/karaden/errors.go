@@ -84,6 +84,9 @@ var errorClasses = []ErrorClass{
 	{"429", 429, Transient, Transient,
 		"Karaden asked us to slow down (too many requests)",
 		"nothing was accepted; retry after Retry-After"},
+	{"503", 503, Transient, Transient,
+		"Karaden is unavailable (503): nothing was accepted; smscast tries again",
+		"503 says the server could not take the request (a load balancer with no API behind it): nothing was stored, and treating it as ambiguous would leave every patient of an outage unknown instead of sent through the failover route"},
 	{"5xx", 500, Ambiguous, Transient,
 		"Karaden answered with a server error: the message may have been accepted",
 		"a gateway or Karaden itself failed, possibly after the message was stored (also when the answer is an HTML page)"},
@@ -166,7 +169,7 @@ func statusKey(status int) string {
 		return "unauthentication"
 	case status == 404:
 		return "model_not_found"
-	case status == 403 || status == 429:
+	case status == 403 || status == 429 || status == 503:
 		return strconv.Itoa(status)
 	case status >= 500:
 		return "5xx"

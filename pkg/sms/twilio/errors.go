@@ -35,7 +35,7 @@ type ErrorClass struct {
 }
 
 // errorClasses is the table the README reproduces. Codes not listed are classified by HTTP
-// status: 429 transient, 5xx ambiguous on a create (transient on a read), 401/403 fatal, other
+// status: 429 and 503 transient, other 5xx ambiguous on a create (transient on a read), 401/403 fatal, other
 // 4xx permanent. Fetches and lists use only the fatal rows: repeating a read cannot text anyone.
 var errorClasses = []ErrorClass{
 	{21211, Permanent, "invalid phone number"},
@@ -58,7 +58,9 @@ var errorClasses = []ErrorClass{
 	// in front of it) may fail after storing it. Measured with a proxy answering 500 after
 	// passing 10 % of creates through: retrying them blindly texted 10 of 200 patients twice.
 	{20500, Ambiguous, "Twilio had an internal error: the message may have been created"},
-	{20503, Ambiguous, "Twilio was unavailable: the message may have been created"},
+	// 503 says Twilio could not take the request: nothing was created. As ambiguous, an outage
+	// answered 503 left every patient unknown instead of sent through the failover route.
+	{20503, Transient, "Twilio is unavailable (503): nothing was accepted; smscast tries again"},
 	{20003, Fatal, "Twilio refused the credentials: check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (or TWILIO_API_KEY and TWILIO_API_SECRET)"},
 	{20005, Fatal, "the Twilio account is not active (suspended or closed): check it in the Twilio console"},
 	{10001, Fatal, "the Twilio account is not active (suspended or closed): check it in the Twilio console"},
@@ -173,7 +175,7 @@ func restError(status, code int, msg string, seen callInfo, read bool, err error
 		return e
 	}
 	switch {
-	case status >= 500 && !read:
+	case status >= 500 && status != http.StatusServiceUnavailable && !read:
 		// A gateway's 502/504 or a 500 after the create was stored: the message may exist, and
 		// the answer cannot say. 429 below is a refusal: nothing was created.
 		e.Ambiguous = true

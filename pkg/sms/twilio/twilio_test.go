@@ -136,7 +136,8 @@ func TestErrorClassesFromTheFake(t *testing.T) {
 		{name: "429 without Retry-After is transient", faults: twiliotest.Faults{TooManyRequests: 1}, wantCode: "20429"},
 		{name: "500 to a create is ambiguous: Twilio may have stored the message", faults: twiliotest.Faults{ServerErrors: 1}, wantCode: "20500", want: class{ambiguous: true}, reason: "may have been created"},
 		{name: "503 to a create is ambiguous", faults: twiliotest.Faults{ServerErrors: 1, ServerStatus: 503}, wantCode: "20500", want: class{ambiguous: true}},
-		{name: "20503 to a create is ambiguous", faults: twiliotest.Faults{Reject: []twiliotest.Rule{{Status: 503, Code: 20503, Message: "Service Unavailable"}}}, wantCode: "20503", want: class{ambiguous: true}},
+		{name: "20503 to a create is a refusal: retried", faults: twiliotest.Faults{Reject: []twiliotest.Rule{{Status: 503, Code: 20503, Message: "Service Unavailable"}}}, wantCode: "20503", want: class{}},
+		{name: "20500 to a create is ambiguous", faults: twiliotest.Faults{Reject: []twiliotest.Rule{{Status: 500, Code: 20500, Message: "Internal Server Error"}}}, wantCode: "20500", want: class{ambiguous: true}},
 		{name: "a server failing everything is ambiguous on a create", faults: twiliotest.Faults{FailAll: true}, wantCode: "20500", want: class{ambiguous: true}},
 		{name: "accept-then-500 is ambiguous", faults: twiliotest.Faults{AcceptThen500: 1}, wantCode: "20500", want: class{ambiguous: true}},
 		{name: "accept-then-HTML-504 from a gateway is ambiguous", faults: twiliotest.Faults{AcceptThen504: 1}, wantCode: "504", want: class{ambiguous: true}, reason: "504 Gateway Timeout: the message may have been accepted"},
@@ -177,8 +178,9 @@ func TestOutageAfterNMessages(t *testing.T) {
 		}
 	}
 	_, err := p.Send(ctx, m)
-	if e := sms.Classify(err); !e.Ambiguous || e.Code != "20503" {
-		t.Errorf("the third create: %v (%+v), want ambiguous 20503", err, e)
+	// 503: nothing was created, so the engine may retry (or fail over) without a lookup.
+	if e := sms.Classify(err); e.Ambiguous || e.Permanent || e.Fatal || e.Code != "20503" {
+		t.Errorf("the third create: %v (%+v), want transient 20503", err, e)
 	}
 	// A lookup during the outage fails, transiently: a read cannot text anyone.
 	_, _, err = p.Find(ctx, m, time.Now().Add(-time.Minute))
@@ -263,9 +265,9 @@ func TestRetryAfterAsHTTPDate(t *testing.T) {
 	cfg := twilio.Config{AccountSID: twiliotest.DefaultAccountSID, AuthToken: "x1", From: from, BaseURL: srv.URL, Now: func() time.Time { return now }}
 	_, err := newProvider(t, cfg).Send(context.Background(), sms.Message{To: "+819012345678", Body: "x"})
 	e := sms.Classify(err)
-	// A 5xx to a create is ambiguous (the proxy may have passed it on); its Retry-After is kept.
-	if e.Permanent || !e.Ambiguous || e.Fatal || e.RetryAfter != 90*time.Second || e.Code != "503" {
-		t.Fatalf("error = %v %+v, want ambiguous 503 with a 90 s Retry-After", err, e)
+	// A 503 is a refusal (nothing created: retried); its Retry-After is kept.
+	if e.Permanent || e.Ambiguous || e.Fatal || e.RetryAfter != 90*time.Second || e.Code != "503" {
+		t.Fatalf("error = %v %+v, want transient 503 with a 90 s Retry-After", err, e)
 	}
 }
 

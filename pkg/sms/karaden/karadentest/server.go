@@ -68,7 +68,7 @@ const (
 	FaultServerError       Fault = "500"                  // 500 code unknown; nothing stored
 	FaultHTML503           Fault = "html-503"             // 503 with an HTML page; nothing stored
 	FaultAcceptThen500     Fault = "accept-then-500"      // stored, then answered 500
-	FaultAcceptThenHTML503 Fault = "accept-then-html-503" // stored, then answered 503 with HTML
+	FaultAcceptThenHTML504 Fault = "accept-then-html-504" // stored, then answered 504 with HTML (a gateway timing out)
 	FaultAcceptThenDrop    Fault = "accept-then-drop"     // stored, then the connection is closed
 	FaultLate              Fault = "late"                 // stored after Faults.LateAccept even if the client left
 )
@@ -487,7 +487,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, f Faults) {
 		case x < f.AcceptThen500:
 			fault = FaultAcceptThen500
 		case x < f.AcceptThen500+f.AcceptThenHTML:
-			fault = FaultAcceptThenHTML503
+			fault = FaultAcceptThenHTML504
 		case x < f.AcceptThen500+f.AcceptThenHTML+f.AcceptThenDrop:
 			fault = FaultAcceptThenDrop
 		}
@@ -511,8 +511,8 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, f Faults) {
 	switch fault {
 	case FaultAcceptThen500:
 		m.Answer = http.StatusInternalServerError
-	case FaultAcceptThenHTML503:
-		m.Answer = http.StatusServiceUnavailable
+	case FaultAcceptThenHTML504:
+		m.Answer = http.StatusGatewayTimeout
 	case FaultAcceptThenDrop:
 		m.Answer = 0
 	default:
@@ -527,8 +527,8 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, f Faults) {
 	switch fault {
 	case FaultAcceptThen500:
 		writeError(w, http.StatusInternalServerError, "unknown", msgUnknown, nil)
-	case FaultAcceptThenHTML503:
-		writeHTML503(w)
+	case FaultAcceptThenHTML504:
+		writeHTML504(w)
 	case FaultAcceptThenDrop:
 		dropConnection(w)
 	default:
@@ -786,6 +786,15 @@ func writeError(w http.ResponseWriter, status int, code, msg string, errs map[st
 		body["errors"] = errs
 	}
 	writeJSON(w, status, body)
+}
+
+// writeHTML504 answers as a gateway does when the API took too long (it may have stored the message).
+func writeHTML504(w http.ResponseWriter) {
+	const page = "<!DOCTYPE html>\n<html><head><title>504 Gateway Time-out</title></head>\n<body><center><h1>504 Gateway Time-out</h1></center></body></html>\n"
+	w.Header().Set("Content-Type", "text/html")
+	w.Header().Set("Content-Length", strconv.Itoa(len(page)))
+	w.WriteHeader(http.StatusGatewayTimeout)
+	w.Write([]byte(page))
 }
 
 // writeHTML503 answers as a load balancer in front of an API does when the API is down.

@@ -238,12 +238,12 @@ func TestFaults(t *testing.T) {
 			t.Errorf("messages %+v", m)
 		}
 	})
-	t.Run("accept-then-500 and accept-then-HTML-503 store the message", func(t *testing.T) {
+	t.Run("accept-then-500 and accept-then-HTML-504 store the message", func(t *testing.T) {
 		s := newServer(t, karadentest.WithFaults(karadentest.Faults{For: []karadentest.NumberFault{
-			{To: "0001", Fault: karadentest.FaultAcceptThen500}, {To: "0002", Fault: karadentest.FaultAcceptThenHTML503}}}))
+			{To: "0001", Fault: karadentest.FaultAcceptThen500}, {To: "0002", Fault: karadentest.FaultAcceptThenHTML504}}}))
 		a1 := call(t, s, http.MethodPost, tenant(s)+"/messages", send("09000000001", "x"), nil)
 		a2 := call(t, s, http.MethodPost, tenant(s)+"/messages", send("09000000002", "x"), nil)
-		if a1.status != 500 || a1.body["code"] != "unknown" || a2.status != 503 || !strings.Contains(a2.raw, "<html>") || len(s.Messages()) != 2 {
+		if a1.status != 500 || a1.body["code"] != "unknown" || a2.status != 504 || !strings.Contains(a2.raw, "<html>") || len(s.Messages()) != 2 {
 			t.Errorf("%d %s / %d %s / %d messages", a1.status, a1.raw, a2.status, a2.raw, len(s.Messages()))
 		}
 	})

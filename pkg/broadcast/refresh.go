@@ -24,6 +24,11 @@ type RefreshConfig struct {
 	Skew    time.Duration
 	Now     func() time.Time
 	OnEvent func(Event) // EventDelivery for each delivery whose state changed; serialised
+	// Route, when set, limits the refresh to the deliveries that route carried
+	// (journal.RouteOf(Delivery.Provider, CampaignProvider)): after a failover each provider is
+	// asked about its own messages only.
+	Route            string
+	CampaignProvider string
 }
 
 // RefreshResult sums up a refresh.
@@ -76,6 +81,9 @@ func Refresh(ctx context.Context, j *journal.Journal, campaign string, checker s
 	}
 	ds := all[:0:0]
 	for _, d := range all {
+		if cfg.Route != "" && journal.RouteOf(d.Provider, cfg.CampaignProvider) != cfg.Route {
+			continue
+		}
 		if d.ProviderID != "" {
 			ds = append(ds, d)
 		}

@@ -18,6 +18,19 @@ type (
 	Event       = broadcast.Event
 	EventKind   = broadcast.EventKind
 	OutageError = broadcast.OutageError
+	// Route is one provider of a run's chain (the primary, then the failover ones); Line is one
+	// separately metered line of a route (a phone's SIM).
+	Route      = broadcast.Route
+	Line       = broadcast.Line
+	Failover   = broadcast.Failover
+	LimitError = broadcast.LimitError
+	LineBudget = broadcast.LineBudget
+)
+
+// Error codes of deliveries a failover left unknown, or sent through the backup anyway.
+const (
+	CodeNotAsked      = broadcast.CodeNotAsked
+	CodePossiblyTwice = broadcast.CodePossiblyTwice
 )
 
 // Event kinds, as the engine reports them.
@@ -27,6 +40,7 @@ const (
 	EventRetry    = broadcast.EventRetry
 	EventPause    = broadcast.EventPause
 	EventEnd      = broadcast.EventEnd
+	EventFailover = broadcast.EventFailover
 )
 
 // ErrInterrupted is returned when the run was stopped (Ctrl-C, the page's stop button) while it
@@ -154,6 +168,12 @@ type RunOptions struct {
 	OnEvent       func(Event)
 	// OnQuiet is told before the run waits for quiet hours to end.
 	OnQuiet func(schedule.Decision)
+	// Primary describes the campaign's provider as a route (its rate, a phone's daily limit and
+	// SIMs); Fallbacks carry on when it cannot (config failover).
+	Primary         Route
+	Fallbacks       []Route
+	FailoverAfter   time.Duration
+	FailoverUnknown bool // send through the backup what the primary may have sent (marked possibly twice)
 }
 
 // Outcome is how a run ended.
@@ -178,6 +198,8 @@ func Run(ctx context.Context, j *journal.Journal, c journal.Campaign, s sms.Send
 	out.Todo = journal.Counts(counts).Left()
 	if o.ResendUnknown {
 		out.Todo += counts[journal.Unknown]
+	} else if n, err := j.CountCode(ctx, c.ID, journal.Unknown, CodeNotAsked); err == nil {
+		out.Todo += n // a failover left them to ask their provider again: this run does
 	}
 	if out.Todo > 0 {
 		dec := schedule.Decide(c.Meta[MetaClass], set.QuietHours, now().In(set.Location))
@@ -203,6 +225,12 @@ func Run(ctx context.Context, j *journal.Journal, c journal.Campaign, s sms.Send
 		GraceFloor:    o.GraceFloor,
 		Now:           now,
 		OnEvent:       o.OnEvent,
+
+		Primary:         o.Primary,
+		Fallbacks:       o.Fallbacks,
+		FailoverAfter:   o.FailoverAfter,
+		FailoverUnknown: o.FailoverUnknown,
+		Zone:            set.Location,
 	})
 	out.Result = res
 	return out, err
@@ -217,4 +245,9 @@ func sleepUntil(ctx context.Context, now func() time.Time, t time.Time) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// Budget is what is left today of a metered route's daily limit, per line.
+func Budget(ctx context.Context, j *journal.Journal, r Route, set Settings, now time.Time) ([]LineBudget, error) {
+	return broadcast.Budget(ctx, j, r, set.Location, now)
 }

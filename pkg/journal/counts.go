@@ -1,5 +1,7 @@
 package journal
 
+import "context"
+
 // Counts is the number of deliveries per state: the one tally that the engine's result, the
 // report and history read.
 type Counts map[State]int
@@ -28,3 +30,14 @@ func (c Counts) Total() int {
 // CodeAlreadyReceived is the error code of a delivery skipped because its number was accepted the
 // identical text within the repeat window (in any campaign): reached, so never on the call list.
 const CodeAlreadyReceived = "already-received"
+
+// CountCode is how many deliveries of campaign are in state with error code code.
+func (j *Journal) CountCode(ctx context.Context, campaign string, state State, code string) (int, error) {
+	if err := j.Flush(ctx); err != nil {
+		return 0, err
+	}
+	var n int
+	err := j.rdb.QueryRowContext(ctx, `SELECT count(*) FROM deliveries WHERE campaign = ? AND state = ? AND error_code = ?`,
+		campaign, string(state), code).Scan(&n)
+	return n, j.wrap(err)
+}

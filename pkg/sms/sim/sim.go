@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -138,12 +137,9 @@ func New(cfg Config) (*Sender, error) {
 		byTo:     map[string][]int{},
 	}
 	if cfg.Outbox != "" {
-		if err := os.MkdirAll(filepath.Dir(cfg.Outbox), 0o700); err != nil {
-			return nil, fmt.Errorf("sim: create outbox directory: %w", err)
-		}
-		f, err := os.OpenFile(cfg.Outbox, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		f, err := openOutbox(cfg.Outbox)
 		if err != nil {
-			return nil, fmt.Errorf("sim: open outbox: %w", err)
+			return nil, err
 		}
 		s.out = f
 		// Several processes may append to one outbox (a run, its resume): a random salt keeps
@@ -365,7 +361,7 @@ func (s *Sender) Accepted() []Record {
 // ReadOutbox reads every record of an outbox file, in the order written. A missing file has no
 // records. A torn last line (a process killed mid-write) is skipped; any other bad line is an error.
 func ReadOutbox(name string) ([]Record, error) {
-	f, err := os.Open(name)
+	f, err := openOutboxRead(name)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/smscast/smscast/pkg/internal/private"
 )
 
 // Journal is an open journal file. Its methods are safe for concurrent use.
@@ -73,7 +75,7 @@ func Open(ctx context.Context, path string) (*Journal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("journal %s: %w", path, err)
 	}
-	if err := mkdirPrivate(filepath.Dir(abs)); err != nil {
+	if err := private.MkdirAll(filepath.Dir(abs)); err != nil {
 		return nil, fmt.Errorf("create journal directory: %w", err)
 	}
 	if err := prepare(ctx, abs, path); err != nil {
@@ -94,12 +96,11 @@ func Open(ctx context.Context, path string) (*Journal, error) {
 		wdb.Close()
 		return nil, err
 	}
-	for _, suffix := range []string{"-wal", "-shm"} {
-		// SQLite copies the database's mode to these, but a umask or an older file may not agree.
-		if err := os.Chmod(abs+suffix, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
-			wdb.Close()
-			return nil, fmt.Errorf("journal %s: %w", path, err)
-		}
+	// SQLite copies the database's mode to its -wal and -shm files, but a umask or an older file
+	// may not agree. Not on Windows, where SQLite holds -shm mapped and a chmod there fails.
+	if err := restrictLogs(runtime.GOOS, abs); err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("journal %s: %w", path, err)
 	}
 
 	rdb, err := sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
@@ -151,32 +152,6 @@ func dataSourceName(abs string) string {
 		// they cost a write syscall per page and made a 100k-row plan take seconds.
 		"&_pragma=temp_store(MEMORY)" +
 		"&_pragma=cache_size(-16384)"
-}
-
-// mkdirPrivate creates dir and its missing parents with mode 0700 whatever the umask. Existing
-// directories are left as they are: they may be the user's own (home, XDG dirs).
-func mkdirPrivate(dir string) error {
-	var missing []string
-	for d := dir; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(d); err == nil {
-			break
-		} else if !errors.Is(err, os.ErrNotExist) {
-			return err
-		}
-		missing = append(missing, d)
-		if filepath.Dir(d) == d {
-			break
-		}
-	}
-	for i := len(missing) - 1; i >= 0; i-- {
-		if err := os.Mkdir(missing[i], 0o700); err != nil && !errors.Is(err, os.ErrExist) {
-			return err
-		}
-		if err := os.Chmod(missing[i], 0o700); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 func syncDir(dir string) error {

@@ -102,6 +102,7 @@ Start with a drill on the simulator:
 		newCmdVersion(d),
 		newCmdAudit(d, g),
 		newCmdPurge(d, g),
+		newCmdUnlock(d, g),
 		helpTopic("privacy", "What smscast stores, where, for how long, and what the audit trail records", privacyHelpIn(d.ui())),
 		helpTopic("exit-codes", "What smscast's exit codes mean", d.ui().Text(exitCodesHelp)),
 		helpTopic("environment", "Configuration keys, environment variables and where files live", environmentHelpIn(d.ui(), runtime.GOOS, d.getenv)),

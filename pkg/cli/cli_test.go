@@ -37,6 +37,9 @@ func newTestEnv(t *testing.T) *testEnv {
 			"HOME":            dir,
 			"XDG_CONFIG_HOME": filepath.Join(dir, "config"),
 			"XDG_DATA_HOME":   filepath.Join(dir, "data"),
+			// Windows finds the same directories through these (see userDir).
+			"APPDATA":      filepath.Join(dir, "config"),
+			"LOCALAPPDATA": filepath.Join(dir, "data"),
 			// A send whose outcome is unknown (a fake's 5xx) is looked up again after twice the
 			// provider's timeout: short here, so such tests take a second, not a minute.
 			"SMSCAST_RECONCILE_GRACE": "20ms",

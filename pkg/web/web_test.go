@@ -619,7 +619,7 @@ func TestTheSummaryOfA2000RowListIsQuick(t *testing.T) {
 	}
 	slices.Sort(ds)
 	t.Logf("confirm page, 2,000 rows: median %v (min %v, max %v)", ds[2], ds[0], ds[4])
-	if ds[2] > 300*time.Millisecond {
+	if ds[2] > 300*time.Millisecond && !raceEnabled {
 		t.Errorf("median %v, want under 300ms", ds[2])
 	}
 }

@@ -152,7 +152,7 @@ func (j *Journal) Purge(ctx context.Context, o PurgeOptions) (PurgeResult, error
 				res.Purged = append(res.Purged, pc)
 			}
 		}
-		return purgeTx(ctx, c, res.Purged, o.Audit)
+		return purgeTx(ctx, c, res.Purged, o.Before, o.Audit)
 	})
 	if err != nil {
 		return res, fmt.Errorf("purge %s: %w", j.path, j.wrap(err))
@@ -170,7 +170,7 @@ func (j *Journal) Purge(ctx context.Context, o PurgeOptions) (PurgeResult, error
 }
 
 // purgeTx removes the patient data of cs, inside the caller's write transaction.
-func purgeTx(ctx context.Context, c *sql.Conn, cs []PurgeCampaign, audit *AuditEntry) error {
+func purgeTx(ctx context.Context, c *sql.Conn, cs []PurgeCampaign, before time.Time, audit *AuditEntry) error {
 	if len(cs) == 0 && audit == nil {
 		return nil
 	}
@@ -202,6 +202,10 @@ func purgeTx(ctx context.Context, c *sql.Conn, cs []PurgeCampaign, audit *AuditE
 	}
 	at := fmtTime(time.Now())
 	deliveries := 0
+	// Replies that matched no campaign and are older than the cutoff are kept no longer either.
+	if _, err := c.ExecContext(ctx, `DELETE FROM inbound WHERE campaign IS NULL AND at < ?`, fmtTime(before)); err != nil {
+		return fmt.Errorf("unmatched replies: %w", err)
+	}
 	for _, pc := range cs {
 		if err := scrubReasons(ctx, c, pc.ID); err != nil {
 			return fmt.Errorf("campaign %s: %w", pc.ID, err)
@@ -211,6 +215,10 @@ func purgeTx(ctx context.Context, c *sql.Conn, cs []PurgeCampaign, audit *AuditE
 		}
 		if _, err := c.ExecContext(ctx, `UPDATE campaigns SET fingerprint = '' WHERE id = ?`, pc.ID); err != nil {
 			return fmt.Errorf("campaign %s: %w", pc.ID, err)
+		}
+		// Replies hold the patients' numbers and their own words: they go with the campaign's data.
+		if _, err := c.ExecContext(ctx, `DELETE FROM inbound WHERE campaign = ?`, pc.ID); err != nil {
+			return fmt.Errorf("campaign %s: replies: %w", pc.ID, err)
 		}
 		if _, err := c.ExecContext(ctx, `INSERT INTO purged (campaign, at, finished, deliveries) VALUES (?, ?, ?, ?)`,
 			pc.ID, at, fmtTime(pc.Finished), pc.Deliveries); err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/smscast/smscast/pkg/i18n"
 	"github.com/smscast/smscast/pkg/journal"
 )
 
@@ -106,46 +107,53 @@ func auditRun(ctx context.Context, d *Deps, o *auditOptions) error {
 	if err != nil {
 		return failErr(err, "")
 	}
+	p := cfg.ui()
 	if start.Before > 0 && (since.IsZero() || since.Before(start.At)) {
-		fmt.Fprintf(d.Stdout, auditStartsAtUpgrade+"\n", start.At.In(cfg.loc).Format("2006-01-02 15:04"), start.Before)
+		p.Fprintf(d.Stdout, auditStartsAtUpgrade+"\n", start.At.In(cfg.loc).Format("2006-01-02 15:04"), start.Before)
 	}
 	if len(es) == 0 {
-		fmt.Fprintln(d.Stdout, "No audit entries yet.")
+		p.Fprintln(d.Stdout, "No audit entries yet.")
 		return nil
 	}
-	return printAudit(d.Stdout, es)
+	return printAuditIn(p, d.Stdout, es)
 }
 
 // auditStartsAtUpgrade: a journal from before the trail has campaigns with no entries.
 const auditStartsAtUpgrade = "The audit trail starts at %s, when this journal was upgraded: the %d campaigns before it have no audit entries."
 
 func printAudit(w io.Writer, es []journal.AuditEntry) error {
+	return printAuditIn(i18n.For(i18n.EN), w, es)
+}
+
+// printAuditIn is printAudit in p's language. The action stays its code (send.created, …): it is
+// what --json and scripts read, and what staff search for.
+func printAuditIn(p *i18n.Printer, w io.Writer, es []journal.AuditEntry) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SEQ\tTIME\tOPERATOR\tHOST\tACTION\tCAMPAIGN\tDETAILS")
+	p.Fprintln(tw, "SEQ\tTIME\tOPERATOR\tHOST\tACTION\tCAMPAIGN\tDETAILS")
 	for _, e := range es {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Seq, auditTime(e).Format("2006-01-02 15:04:05 -07:00"),
-			e.Operator, e.Host, auditAction(e), e.Campaign, auditDetails(e))
+			e.Operator, e.Host, auditAction(p, e), e.Campaign, auditDetails(p, e))
 	}
 	return tw.Flush()
 }
 
-func auditAction(e journal.AuditEntry) string {
+func auditAction(p *i18n.Printer, e journal.AuditEntry) string {
 	if e.Test {
-		return string(e.Action) + " (test)"
+		return p.Sprintf("%s (test)", string(e.Action))
 	}
 	return string(e.Action)
 }
 
-func auditDetails(e journal.AuditEntry) string {
+func auditDetails(p *i18n.Printer, e journal.AuditEntry) string {
 	var parts []string
 	if e.Template != "" {
-		parts = append(parts, "template "+e.Template)
+		parts = append(parts, p.Sprintf("template %s", e.Template))
 	}
 	if e.TextHash != "" {
-		parts = append(parts, "text "+e.TextHash[:12])
+		parts = append(parts, p.Sprintf("text %s", e.TextHash[:12]))
 	}
 	if e.Provider != "" {
-		parts = append(parts, "via "+e.Provider)
+		parts = append(parts, p.Sprintf("via %s", e.Provider))
 	}
 	keys := make([]string, 0, len(e.Counts))
 	for k := range e.Counts {
@@ -153,12 +161,12 @@ func auditDetails(e journal.AuditEntry) string {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%d %s", e.Counts[k], k))
+		parts = append(parts, p.Sprintf("%d %s", e.Counts[k], k))
 	}
 	if len(parts) == 0 {
 		return e.Command
 	}
-	return strings.Join(parts, ", ")
+	return strings.Join(parts, p.Text(", "))
 }
 
 type auditCheckJSON struct {
@@ -193,11 +201,11 @@ func auditVerify(ctx context.Context, d *Deps, o *auditOptions, cfg *Config, j *
 		}
 	} else {
 		if ch.Start.Before > 0 {
-			fmt.Fprintf(d.Stdout, auditStartsAtUpgrade+"\n", ch.Start.At.In(cfg.loc).Format("2006-01-02 15:04"), ch.Start.Before)
+			cfg.ui().Fprintf(d.Stdout, auditStartsAtUpgrade+"\n", ch.Start.At.In(cfg.loc).Format("2006-01-02 15:04"), ch.Start.Before)
 		}
 		if p := ch.Problem; p != nil && p.Entry != nil {
-			fmt.Fprintln(d.Stdout, "The entry as it is now:")
-			printAudit(d.Stdout, []journal.AuditEntry{*p.Entry})
+			cfg.ui().Fprintln(d.Stdout, "The entry as it is now:")
+			printAuditIn(cfg.ui(), d.Stdout, []journal.AuditEntry{*p.Entry})
 		}
 	}
 	if ch.Problem != nil {
@@ -207,14 +215,15 @@ func auditVerify(ctx context.Context, d *Deps, o *auditOptions, cfg *Config, j *
 	if o.JSON {
 		return nil
 	}
+	p := cfg.ui()
 	switch {
 	case ch.Entries == 0:
-		fmt.Fprintln(d.Stdout, "The audit trail is intact: it has no entries yet.")
+		p.Fprintln(d.Stdout, "The audit trail is intact: it has no entries yet.")
 	case ch.HeadBehind == 0:
-		fmt.Fprintf(d.Stdout, "The audit trail is intact: %d entries, each linked to the one before, the last one matching %s.\n", ch.Entries, j.HeadPath())
+		p.Fprintf(d.Stdout, "The audit trail is intact: %d entries, each linked to the one before, the last one matching %s.\n", ch.Entries, j.HeadPath())
 	default:
-		fmt.Fprintf(d.Stdout, "The audit trail is intact: %d entries, each linked to the one before.\n", ch.Entries)
-		fmt.Fprintf(d.Stdout, "%s records entry %d of %d: smscast stopped between writing an entry and that file; the next entry brings it up to date.\n",
+		p.Fprintf(d.Stdout, "The audit trail is intact: %d entries, each linked to the one before.\n", ch.Entries)
+		p.Fprintf(d.Stdout, "%s records entry %d of %d: smscast stopped between writing an entry and that file; the next entry brings it up to date.\n",
 			j.HeadPath(), ch.Entries-ch.HeadBehind, ch.Entries)
 	}
 	return nil

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -71,11 +70,11 @@ func checkRun(ctx context.Context, d *Deps, o *checkOptions) error {
 		if err := writeJSON(d.Stdout, rep); err != nil {
 			return failErr(err, "")
 		}
-	} else if err := rep.WriteText(d.Stdout); err != nil {
+	} else if err := writeCheckText(cfg.ui(), d.Stdout, o.File, rep); err != nil {
 		return failErr(err, "")
 	}
 	if !rep.OK() {
-		return &exitError{code: ExitUsage, err: fmt.Errorf("%s: no row has a number that can receive SMS", o.File),
+		return &exitError{code: ExitUsage, err: errorf("%s: no row has a number that can receive SMS", o.File),
 			hint: "fix the phone column, or name it with --phone-column"}
 	}
 	return nil

@@ -227,7 +227,7 @@ func loadConfig(d *Deps, cmd *cobra.Command, path string) (*Config, error) {
 	}
 	cfg.rateSet = v.IsSet("rate")
 	if cfg.uiLang, err = uiLanguage(cfg.UILang, d); err != nil {
-		return nil, err
+		return nil, uiLangError(d, path, cfg.UILang)
 	}
 	if cfg.loc, err = schedule.LoadLocation(cfg.Timezone); err != nil {
 		return nil, asUsage(err, "fix timezone in the config, e.g. Asia/Tokyo")

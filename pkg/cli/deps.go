@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"golang.org/x/term"
+
+	"github.com/smscast/smscast/pkg/i18n"
 )
 
 // Deps is all the process state a command may touch: its streams with their terminal flags, the
@@ -23,6 +25,8 @@ type Deps struct {
 	Now       func() time.Time
 
 	Version string
+
+	printer *i18n.Printer // the language people read; set by Main (see ui)
 }
 
 // System returns the Deps of the running process.

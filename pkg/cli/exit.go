@@ -2,7 +2,8 @@ package cli
 
 import (
 	"errors"
-	"fmt"
+
+	"github.com/smscast/smscast/pkg/i18n"
 )
 
 // Exit codes, as documented in `smscast help exit-codes`.
@@ -31,7 +32,9 @@ const exitCodesHelp = `EXIT STATUS
 type exitError struct {
 	code int
 	err  error
-	hint string
+	hint string // a sentence of the catalog; a format of it when hintArgs is set
+	// hintArgs are the hint's arguments (a command to run again, a path).
+	hintArgs []any
 }
 
 func (e *exitError) Error() string { return e.err.Error() }
@@ -39,7 +42,7 @@ func (e *exitError) Unwrap() error { return e.err }
 
 // usageErr is a usage, config or validation error: exit 2, nothing sent.
 func usageErr(hint string, format string, a ...any) error {
-	return &exitError{code: ExitUsage, err: fmt.Errorf(format, a...), hint: hint}
+	return &exitError{code: ExitUsage, err: errorf(format, a...), hint: hint}
 }
 
 // asUsage marks err as a usage, config or validation error.
@@ -52,6 +55,24 @@ func asUsage(err error, hint string) error {
 		return err
 	}
 	return &exitError{code: ExitUsage, err: err, hint: hint}
+}
+
+// hintf gives err (an exitError, else a run error) the hint format with its arguments.
+func hintf(err error, format string, a ...any) error {
+	var e *exitError
+	if !errors.As(err, &e) {
+		e = &exitError{code: ExitError, err: err}
+	}
+	e.hint, e.hintArgs = format, a
+	return e
+}
+
+// hintIn is the hint in p's language.
+func (e *exitError) hintIn(p *i18n.Printer) string {
+	if e.hintArgs != nil {
+		return p.Sprintf(e.hint, localizeArgs(p, e.hintArgs)...)
+	}
+	return localizeText(p, e.hint)
 }
 
 // failErr is a run error: exit 1.

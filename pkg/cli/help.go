@@ -85,7 +85,7 @@ func environmentHelpIn(pr *i18n.Printer, goos string, getenv func(string) string
   config file (--config, SMSCAST_CONFIG, else %s), defaults.
   An unknown key in the config file is an error. The file may be UTF-8, UTF-16 or Shift_JIS.
 `, defaultFor(goos, "config", "smscast", "config.yaml"))
-	b.WriteString(p.Text(`
+	b.WriteString(pr.Text(`
 FILES ON THIS COMPUTER
 `))
 	for _, l := range fileLocations(goos, getenv) {

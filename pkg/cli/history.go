@@ -3,11 +3,11 @@ package cli
 import (
 	"context"
 	"fmt"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"github.com/smscast/smscast/pkg/i18n"
 	"github.com/smscast/smscast/pkg/journal"
 )
 
@@ -57,7 +57,7 @@ func historyRun(ctx context.Context, d *Deps, o *historyOptions) error {
 	if err != nil {
 		return failErr(err, "")
 	}
-	printStopped(ctx, d.Stderr, j, cfg.loc)
+	printStoppedIn(ctx, cfg.ui(), d.Stderr, j, cfg.loc)
 	remindRetention(ctx, d.Stderr, d, cfg, j)
 	entries := make([]historyEntry, 0, len(cs))
 	for _, c := range cs {
@@ -78,18 +78,19 @@ func historyRun(ctx context.Context, d *Deps, o *historyOptions) error {
 	if o.JSON {
 		return writeJSON(d.Stdout, entries)
 	}
+	p := cfg.ui()
 	if len(entries) == 0 {
-		fmt.Fprintln(d.Stdout, "No campaigns yet.")
+		p.Fprintln(d.Stdout, "No campaigns yet.")
 		return nil
 	}
 	tw := tabwriter.NewWriter(d.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "CAMPAIGN\tCREATED\tTEMPLATE\tKIND\tPROVIDER\tSTATES")
+	p.Fprintln(tw, "CAMPAIGN\tCREATED\tTEMPLATE\tKIND\tPROVIDER\tSTATES")
 	for _, e := range entries {
-		kind := "real"
+		kind := p.Text("real")
 		if e.Test {
-			kind = "test"
+			kind = p.Text("test")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Campaign, e.Created, e.Template, kind, e.Provider, countsText(e.Counts))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Campaign, e.Created, e.Template, kind, e.Provider, countsTextIn(p, e.Counts))
 	}
 	return tw.Flush()
 }
@@ -98,15 +99,7 @@ func historyRun(ctx context.Context, d *Deps, o *historyOptions) error {
 var stateOrder = []journal.State{journal.Delivered, journal.Sent, journal.Submitted, journal.Pending, journal.Sending,
 	journal.Unknown, journal.Undelivered, journal.Failed, journal.Skipped}
 
-func countsText(counts map[string]int) string {
-	var parts []string
-	for _, s := range stateOrder {
-		if n := counts[string(s)]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, s))
-		}
-	}
-	return strings.Join(parts, ", ")
-}
+func countsText(counts map[string]int) string { return countsTextIn(i18n.For(i18n.EN), counts) }
 
 // openExistingJournal opens the journal for commands that only read past campaigns: a missing
 // journal is a clear error, not a new empty file.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/smscast/smscast/pkg/campaign"
+	"github.com/smscast/smscast/pkg/i18n"
 	"github.com/smscast/smscast/pkg/roster"
 	"github.com/smscast/smscast/pkg/schedule"
 )
@@ -65,14 +66,15 @@ func (c *Config) repliesPossible() (bool, string) {
 
 // printSummary shows what is about to happen, before anything is sent.
 func printSummary(w io.Writer, cfg *Config, s campaign.Summary, loc *time.Location) {
+	p := cfg.ui()
 	printResolution(w, s.Resolution, loc, cfg)
 	if !s.Real {
-		fmt.Fprintln(w, "SIMULATOR: no real SMS will be sent (provider sim).")
+		p.Fprintln(w, "SIMULATOR: no real SMS will be sent (provider sim).")
 	}
-	fmt.Fprintf(w, "List:       %s — %d rows, %s, phone column %q\n", s.List, s.Rows, s.Encoding, s.PhoneColumn)
-	fmt.Fprintf(w, "Recipients: %d messages to %d patients", s.Messages, s.Patients)
+	p.Fprintf(w, "List:       %s — %d rows, %s, phone column %q\n", s.List, s.Rows, s.Encoding, s.PhoneColumn)
+	p.Fprintf(w, "Recipients: %d messages to %d patients", s.Messages, s.Patients)
 	if s.Patients > s.Messages {
-		fmt.Fprintf(w, " (%d share a number with another patient and get one message together)", s.Patients-s.Messages)
+		p.Fprintf(w, " (%d share a number with another patient and get one message together)", s.Patients-s.Messages)
 	}
 	fmt.Fprintln(w)
 	if len(s.NotSent) > 0 {
@@ -80,50 +82,50 @@ func printSummary(w io.Writer, cfg *Config, s campaign.Summary, loc *time.Locati
 		var parts []string
 		for _, c := range s.NotSent {
 			total += c.Rows
-			parts = append(parts, fmt.Sprintf("%d %s", c.Rows, classWords(c.Class)))
+			parts = append(parts, p.Sprintf("%d %s", c.Rows, p.Text(classWords(c.Class))))
 		}
-		fmt.Fprintf(w, "Not sent:   %d rows (%s): they go on the call list\n", total, strings.Join(parts, ", "))
+		p.Fprintf(w, "Not sent:   %d rows (%s): they go on the call list\n", total, strings.Join(parts, p.Text(", ")))
 	}
 	info := s.First.Info
-	fmt.Fprintf(w, "Message to row %d (%s): %s, %d characters, %d segment%s\n",
-		s.First.Row, s.First.Name, info.Encoding, info.Characters, info.Segments, plural(info.Segments))
+	p.Fprintf(w, "Message to row %d (%s): %s, %d characters, %s\n",
+		s.First.Row, s.First.Name, info.Encoding, info.Characters, p.Sprintf("%d segments", info.Segments))
 	for _, line := range strings.Split(s.First.Body, "\n") {
 		fmt.Fprintf(w, "  │ %s\n", line)
 	}
 	if len(s.Replaced) > 0 {
-		fmt.Fprintf(w, "Smart encoding replaced: %s\n", strings.Join(s.Replaced, ", "))
+		p.Fprintf(w, "Smart encoding replaced: %s\n", strings.Join(s.Replaced, ", "))
 	}
 	if l := s.Lengths; l != nil {
-		fmt.Fprintf(w, "Lengths:    typical %s %d characters, %d segment%s; longest %s %d characters, %d segment%s\n",
-			l.Typical.Encoding, l.Typical.Characters, l.Typical.Segments, plural(l.Typical.Segments),
-			l.Longest.Encoding, l.Longest.Characters, l.Longest.Segments, plural(l.Longest.Segments))
+		p.Fprintf(w, "Lengths:    typical %s %d characters, %s; longest %s %d characters, %s\n",
+			l.Typical.Encoding, l.Typical.Characters, p.Sprintf("%d segments", l.Typical.Segments),
+			l.Longest.Encoding, l.Longest.Characters, p.Sprintf("%d segments", l.Longest.Segments))
 	}
 	for _, warn := range s.Warnings {
-		fmt.Fprintf(w, "WARNING:    %s\n", warn)
+		p.Fprintf(w, "WARNING:    %s\n", localizeText(p, warn))
 	}
 	for _, c := range s.Costs {
-		fmt.Fprintf(w, "Cost:       about %.2f %s for %d segments", c.Total, c.Currency, c.Segments)
+		p.Fprintf(w, "Cost:       about %.2f %s for %d segments", c.Total, c.Currency, c.Segments)
 		if c.Unpriced > 0 {
-			fmt.Fprintf(w, " (%d messages to %s have no price)", c.Unpriced, strings.Join(c.UnpricedRegions, ", "))
+			p.Fprintf(w, " (%d messages to %s have no price)", c.Unpriced, strings.Join(c.UnpricedRegions, ", "))
 		}
 		fmt.Fprintln(w)
 	}
-	rateText := "no rate limit"
+	rateText := p.Text("no rate limit")
 	if s.Rate > 0 {
-		rateText = fmt.Sprintf("%g messages/s", s.Rate)
+		rateText = p.Sprintf("%g messages/s", s.Rate)
 	}
-	real := "real SMS"
+	real := p.Text("real SMS")
 	if !s.Real {
-		real = "simulated, no real SMS"
+		real = p.Text("simulated, no real SMS")
 	}
-	fmt.Fprintf(w, "Provider:   %s (%s), %s, %d workers, %d segments in all; estimated time %s\n",
-		s.Provider, real, rateText, s.Workers, s.Segments, humanDuration(s.Estimate))
+	p.Fprintf(w, "Provider:   %s (%s), %s, %d workers, %d segments in all; estimated time %s\n",
+		s.Provider, real, rateText, s.Workers, s.Segments, humanDurationIn(p, s.Estimate))
 	if s.Test {
-		fmt.Fprintf(w, "TEST:       only the test group receives this message, marked %s / %s\n",
+		p.Fprintf(w, "TEST:       only the test group receives this message, marked %s / %s\n",
 			strings.TrimSpace(campaign.TestMarker("ja")), strings.TrimSpace(campaign.TestMarker("en")))
 	}
 	if s.QuietHours {
-		fmt.Fprintf(w, "Timing:     %s\n", s.Timing)
+		p.Fprintf(w, "Timing:     %s\n", localizeText(p, s.Timing))
 	}
 }
 
@@ -132,8 +134,9 @@ func printResolution(w io.Writer, res *campaign.Resolution, loc *time.Location, 
 	if res == nil {
 		return
 	}
+	p := cfg.ui()
 	if c := res.OlderUnfinished; c != nil && res.Campaign == nil {
-		fmt.Fprintf(w, "NOTE:       campaign %s of the same message (started %s) did not finish; it is older than repeat_window (%s) and is not resumed: to resume it, add --campaign %s\n",
+		p.Fprintf(w, "NOTE:       campaign %s of the same message (started %s) did not finish; it is older than repeat_window (%s) and is not resumed: to resume it, add --campaign %s\n",
 			c.ID, c.CreatedAt.In(loc).Format("01-02 15:04"), cfg.RepeatWindow, c.ID)
 	}
 	if c := res.Campaign; c != nil {
@@ -141,17 +144,17 @@ func printResolution(w io.Writer, res *campaign.Resolution, loc *time.Location, 
 		accepted := res.Counts.Accepted()
 		switch {
 		case res.Stopped:
-			fmt.Fprintf(w, "The last send of %s stopped at %s without finishing: resuming it (%d already accepted, %d still to send).\n",
+			p.Fprintf(w, "The last send of %s stopped at %s without finishing: resuming it (%d already accepted, %d still to send).\n",
 				c.ID, res.StoppedAt.In(loc).Format("15:04"), accepted, res.ToSend())
 		case res.Counts.Left() > 0:
-			fmt.Fprintf(w, "Resuming %s started %s: %d already accepted, %d still to send.\n", c.ID, started, accepted, res.ToSend())
+			p.Fprintf(w, "Resuming %s started %s: %d already accepted, %d still to send.\n", c.ID, started, accepted, res.ToSend())
 		case res.AddedPending > 0:
-			fmt.Fprintf(w, "Continuing %s started %s: %d already received it, %d more to send.\n", c.ID, started, accepted, res.AddedPending)
+			p.Fprintf(w, "Continuing %s started %s: %d already received it, %d more to send.\n", c.ID, started, accepted, res.AddedPending)
 		}
 	}
 	if res.Repeats > 0 {
-		fmt.Fprintf(w, "Already sent: %d %s received this message within repeat_window (%s) in %s: not sent again (--again sends it anyway).\n",
-			res.Repeats, pluralWord(res.Repeats, "number", "numbers"), cfg.RepeatWindow, strings.Join(res.RepeatCampaigns, ", "))
+		p.Fprintf(w, "Already sent: %d numbers received this message within repeat_window (%s) in %s: not sent again (--again sends it anyway).\n",
+			res.Repeats, cfg.RepeatWindow, strings.Join(res.RepeatCampaigns, ", "))
 	}
 }
 
@@ -171,26 +174,12 @@ func classWords(c roster.Class) string {
 	return string(c)
 }
 
-func pluralWord(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
-}
-
-func printResult(w io.Writer, r sendResult, real bool) {
+func printResult(w io.Writer, p *i18n.Printer, r sendResult, real bool) {
 	sim := ""
 	if !real {
-		sim = " (simulated: no real SMS was sent)"
+		sim = p.Text(" (simulated: no real SMS was sent)")
 	}
-	fmt.Fprintf(w, "Campaign %s: %d sent this run, %d accepted, %d failed, %d unknown, %d pending, %d not sendable%s\n",
+	p.Fprintf(w, "Campaign %s: %d sent this run, %d accepted, %d failed, %d unknown, %d pending, %d not sendable%s\n",
 		r.Campaign, r.SentThisRun, r.Accepted, r.Failed, r.Unknown, r.Pending, r.Skipped, sim)
-	fmt.Fprintf(w, "Report:     %s\nCall list:  %s\n", r.Report, r.CallList)
+	p.Fprintf(w, "Report:     %s\nCall list:  %s\n", r.Report, r.CallList)
 }

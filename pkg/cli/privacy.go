@@ -1,6 +1,6 @@
 package cli
 
-import "fmt"
+import "github.com/smscast/smscast/pkg/i18n"
 
 // dataLocation says where a provider processes the messages smscast gives it (numbers and
 // texts), for the pre-send summary and `smscast help privacy`.
@@ -18,8 +18,11 @@ func dataLocation(provider string) string {
 	return "unknown: check the provider's terms"
 }
 
-func privacyHelp() string {
-	return fmt.Sprintf(`WHAT SMSCAST STORES, WHERE, AND FOR HOW LONG
+func privacyHelp() string { return privacyHelpIn(i18n.For(i18n.EN)) }
+
+// privacyHelpIn is `smscast help privacy` in p's language.
+func privacyHelpIn(p *i18n.Printer) string {
+	return p.Sprintf(`WHAT SMSCAST STORES, WHERE, AND FOR HOW LONG
   The journal (journal:, default $XDG_DATA_HOME/smscast/journal.db) holds every campaign: for
   each patient texted, the list row (name, number as written), the number in E.164, the text
   sent and every delivery state. It is the proof of who was texted, so that nobody is texted
@@ -62,5 +65,5 @@ WHAT TO TELL PATIENTS
   for a transfer abroad, or a provider with equivalent safeguards, and the country named). Tell
   them how long the clinic keeps the record (retention:) and how to stop the messages (reply
   STOP, or tell the clinic): opted-out numbers are kept so that they are never texted again.
-`, dataLocation("twilio"), dataLocation("karaden"), dataLocation("smsgate"), dataLocation("sim"))
+`, p.Text(dataLocation("twilio")), p.Text(dataLocation("karaden")), p.Text(dataLocation("smsgate")), p.Text(dataLocation("sim")))
 }

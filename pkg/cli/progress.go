@@ -11,6 +11,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/smscast/smscast/pkg/campaign"
+	"github.com/smscast/smscast/pkg/i18n"
 )
 
 // progress shows a run's progress: a bar on stderr when it is a terminal, otherwise a plain line
@@ -27,6 +28,7 @@ type progress struct {
 	failed   int
 	real     bool
 	loc      *time.Location // the configured timezone, for every time shown
+	p        *i18n.Printer  // the language of the lines; English when nil
 }
 
 func newProgress(d *Deps, real, events bool, loc *time.Location) *progress {
@@ -68,9 +70,9 @@ func (p *progress) event(e campaign.Event) {
 		p.last = p.d.Now()
 		p.emit(ndjson{Event: "start", Total: e.Total})
 		if p.d.StderrTTY && e.Total > 0 {
-			desc := "sending"
+			desc := p.p.Text("sending")
 			if !p.real {
-				desc = "sending (simulated)"
+				desc = p.p.Text("sending (simulated)")
 			}
 			p.bar = progressbar.NewOptions(e.Total,
 				progressbar.OptionSetWriter(p.w),
@@ -99,7 +101,7 @@ func (p *progress) event(e campaign.Event) {
 		if now := p.d.Now().In(p.loc); now.Sub(p.last) >= p.interval {
 			p.last = now
 			p.emit(ndjson{Event: "progress", Done: p.done, Total: p.total})
-			fmt.Fprintf(p.w, "%s sent %d of %d (%d failed)\n", now.Format("15:04:05"), p.done, p.total, p.failed)
+			p.p.Fprintf(p.w, "%s sent %d of %d (%d failed)\n", now.Format("15:04:05"), p.done, p.total, p.failed)
 		}
 	case campaign.EventPause:
 		if p.bar != nil {
@@ -107,7 +109,7 @@ func (p *progress) event(e campaign.Event) {
 		}
 		p.emit(ndjson{Event: "pause", Message: e.Message})
 		if e.Message != "" {
-			fmt.Fprintf(p.w, "%s %s\n", p.d.Now().In(p.loc).Format("15:04:05"), e.Message)
+			fmt.Fprintf(p.w, "%s %s\n", p.d.Now().In(p.loc).Format("15:04:05"), localizeText(p.p, e.Message))
 		}
 	}
 }

@@ -65,7 +65,7 @@ func parseRetention(s string) (time.Duration, error) {
 	if m := retentionPattern.FindStringSubmatch(s); m != nil {
 		n, err := strconv.Atoi(m[1])
 		if err != nil || n > 100000 {
-			return 0, fmt.Errorf("%q is too long", s)
+			return 0, errorf("%q is too long", s)
 		}
 		unit := 24 * time.Hour
 		if m[2] == "w" {
@@ -75,10 +75,10 @@ func parseRetention(s string) (time.Duration, error) {
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil {
-		return 0, fmt.Errorf("%q is not a period such as 90d, 12w or 48h", s)
+		return 0, errorf("%q is not a period such as 90d, 12w or 48h", s)
 	}
 	if d < 0 {
-		return 0, fmt.Errorf("%q must not be negative", s)
+		return 0, errorf("%q must not be negative", s)
 	}
 	return d, nil
 }
@@ -142,7 +142,7 @@ func purgeRun(ctx context.Context, d *Deps, o *purgeOptions) error {
 		if o.Reports {
 			for _, p := range reports {
 				if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
-					return failErr(fmt.Errorf("delete report %s: %w", p, err), "")
+					return failErr(errorf("delete report %s: %w", p, err), "")
 				}
 			}
 			deleted = true
@@ -174,45 +174,46 @@ func purgeRun(ctx context.Context, d *Deps, o *purgeOptions) error {
 }
 
 func printPurge(w io.Writer, cfg *Config, o *purgeOptions, res journal.PurgeResult, reports []string, deleted bool, now time.Time, period string) {
+	p := cfg.ui()
 	if len(res.Purged) == 0 {
-		fmt.Fprintf(w, "No campaign finished more than %s ago still holds patient data.\n", period)
+		p.Fprintf(w, "No campaign finished more than %s ago still holds patient data.\n", period)
 	} else {
 		if o.DryRun {
-			fmt.Fprintf(w, "Would remove the names, numbers and texts of %d campaigns finished more than %s ago:\n", len(res.Purged), period)
+			p.Fprintf(w, "Would remove the names, numbers and texts of %d campaigns finished more than %s ago:\n", len(res.Purged), period)
 		} else {
-			fmt.Fprintf(w, "Removed the names, numbers and texts of %d campaigns finished more than %s ago; their counts stay in history:\n", len(res.Purged), period)
+			p.Fprintf(w, "Removed the names, numbers and texts of %d campaigns finished more than %s ago; their counts stay in history:\n", len(res.Purged), period)
 		}
 		recent := 0
 		for _, c := range res.Purged {
 			kind := ""
 			if c.Test {
-				kind = " (test)"
+				kind = p.Text(" (test)")
 			}
-			fmt.Fprintf(w, "  %s%s  finished %s  %d deliveries\n", c.ID, kind, c.Finished.In(cfg.loc).Format("2006-01-02 15:04"), c.Deliveries)
+			p.Fprintf(w, "  %s%s  finished %s  %d deliveries\n", c.ID, kind, c.Finished.In(cfg.loc).Format("2006-01-02 15:04"), c.Deliveries)
 			if cfg.RepeatWindow > 0 && now.Sub(c.Finished) < cfg.RepeatWindow {
 				recent++
 			}
 		}
 		if recent > 0 {
-			fmt.Fprintf(w, "%d of them finished within repeat_window (%s): smscast no longer knows these numbers received that text, so an identical send would text them again.\n",
+			p.Fprintf(w, "%d of them finished within repeat_window (%s): smscast no longer knows these numbers received that text, so an identical send would text them again.\n",
 				recent, cfg.RepeatWindow)
 		}
 		if !o.DryRun {
-			fmt.Fprintf(w, "The journal was rewritten: %d bytes before, %d after.\n", res.SizeBefore, res.SizeAfter)
+			p.Fprintf(w, "The journal was rewritten: %d bytes before, %d after.\n", res.SizeBefore, res.SizeAfter)
 		}
 		if res.LogKept {
-			fmt.Fprintln(w, "Another smscast has the journal open: its log may hold the removed data until that program stops; run purge again then.")
+			p.Fprintln(w, "Another smscast has the journal open: its log may hold the removed data until that program stops; run purge again then.")
 		}
 	}
 	for _, c := range res.Unfinished {
-		fmt.Fprintf(w, "Kept %s: %d deliveries were never sent; send it again to finish it, or it keeps its data.\n", c.ID, c.Left)
+		p.Fprintf(w, "Kept %s: %d deliveries were never sent; send it again to finish it, or it keeps its data.\n", c.ID, c.Left)
 	}
 	switch {
 	case len(reports) == 0:
 	case deleted:
-		fmt.Fprintf(w, "Deleted %d report files older than %s:\n", len(reports), period)
+		p.Fprintf(w, "Deleted %d report files older than %s:\n", len(reports), period)
 	default:
-		fmt.Fprintf(w, "%d report files older than %s hold names and numbers (purge --reports deletes them):\n", len(reports), period)
+		p.Fprintf(w, "%d report files older than %s hold names and numbers (purge --reports deletes them):\n", len(reports), period)
 	}
 	for _, p := range reports {
 		fmt.Fprintf(w, "  %s\n", p)
@@ -237,7 +238,7 @@ func oldReports(dir string, cs []journal.Campaign, before time.Time) []string {
 func purgeErr(err error) error {
 	var le *journal.LockedError
 	if errors.As(err, &le) {
-		return failErr(fmt.Errorf("purge refused: %w", le), "run purge again once it has finished")
+		return failErr(errorf("purge refused: %w", le), "run purge again once it has finished")
 	}
 	return failErr(err, "")
 }
@@ -257,6 +258,6 @@ func remindRetention(ctx context.Context, w io.Writer, d *Deps, cfg *Config, j *
 	if due, err := j.NoticeDue(ctx, "retention", now.In(cfg.loc).Format("2006-01-02")); err != nil || !due {
 		return
 	}
-	fmt.Fprintf(w, "%d campaigns finished more than %s ago (retention) still hold patients' names, numbers and texts, the oldest %s: run `smscast purge` to remove them.\n",
+	cfg.ui().Fprintf(w, "%d campaigns finished more than %s ago (retention) still hold patients' names, numbers and texts, the oldest %s: run `smscast purge` to remove them.\n",
 		len(old), cfg.Retention, old[0].ID)
 }

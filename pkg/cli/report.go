@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -70,7 +69,7 @@ func reportRun(ctx context.Context, d *Deps, o *reportOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(d.Stdout, "Report:     %s\nCall list:  %s\nTo print:   %s\n", paths.CSV, paths.Call, paths.CallHTML)
+	cfg.ui().Fprintf(d.Stdout, "Report:     %s\nCall list:  %s\nTo print:   %s\n", paths.CSV, paths.Call, paths.CallHTML)
 	return recordAudit(ctx, d, o.g, cfg, o.cmd, j, journal.AuditReport, &c, nil)
 }
 
@@ -113,7 +112,7 @@ func reportOpts(d *Deps, cfg *Config, c journal.Campaign, list *roster.List) rep
 		contacts, missing := report.ContactsFromList(list, cfg.CallListColumns)
 		opt.Contacts = contacts
 		for _, m := range missing {
-			fmt.Fprintf(d.Stderr, "WARNING:    call_list_columns: %s\n", m)
+			cfg.ui().Fprintf(d.Stderr, "WARNING:    call_list_columns: %s\n", localizeText(cfg.ui(), m.String()))
 		}
 	}
 	return opt

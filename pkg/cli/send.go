@@ -243,28 +243,29 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 	if err != nil {
 		return fromCampaign(err)
 	}
+	p := cfg.ui()
 	if plan.Sendable() == 0 {
 		if plan.NoMatch() {
-			fmt.Fprintf(out, "No row of %s matches the selection: nothing to send.\n", o.To)
+			p.Fprintf(out, "No row of %s matches the selection: nothing to send.\n", o.To)
 			for _, w := range sel.Warnings {
-				fmt.Fprintf(out, "WARNING:    %s\n", w)
+				p.Fprintf(out, "WARNING:    %s\n", localizeText(p, w))
 			}
 			return nil
 		}
-		return usageErr("run `smscast check "+o.To+"` to see every row and why it cannot receive SMS",
-			"%s: no row has a number that can receive SMS: nothing to send", o.To)
+		return hintf(usageErr("", "%s: no row has a number that can receive SMS: nothing to send", o.To),
+			"run `smscast check %s` to see every row and why it cannot receive SMS", o.To)
 	}
 
 	sum := plan.Summary()
 	printSummary(out, cfg, sum, cfg.loc)
 	if spec.real {
-		fmt.Fprintf(out, "Privacy:    patient numbers and texts go %s (smscast help privacy)\n", dataLocation(cfg.Provider))
+		p.Fprintf(out, "Privacy:    patient numbers and texts go %s (smscast help privacy)\n", p.Text(dataLocation(cfg.Provider)))
 	}
 	if j != nil {
 		remindRetention(ctx, d.Stderr, d, cfg, j)
 	}
 	for _, w := range sel.Warnings {
-		fmt.Fprintf(out, "WARNING:    %s (left out)\n", w)
+		p.Fprintf(out, "WARNING:    %s (left out)\n", localizeText(p, w))
 	}
 	// The provider's configuration is checked before anything is recorded: a missing credential
 	// must not leave a campaign behind. A dry run checks it without the simulator's outbox, which
@@ -280,7 +281,7 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 		if o.JSON {
 			return writeJSON(d.Stdout, plan.DryRun())
 		}
-		fmt.Fprintln(out, "Dry run: nothing was sent.")
+		p.Fprintln(out, "Dry run: nothing was sent.")
 		return nil
 	}
 	if n := plan.ToSend(); n > 0 {
@@ -316,9 +317,9 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 	}
 	switch {
 	case !sess.Resumed:
-		fmt.Fprintf(out, "Campaign %s created: %d messages to send.\n", c.ID, sess.Added)
+		p.Fprintf(out, "Campaign %s created: %d messages to send.\n", c.ID, sess.Added)
 	case sess.Added > 0:
-		fmt.Fprintf(out, "Campaign %s grows: %d more %s to send.\n", c.ID, sess.Added, pluralWord(sess.Added, "message", "messages"))
+		p.Fprintf(out, "Campaign %s grows: %d more messages to send.\n", c.ID, sess.Added)
 	}
 	return runCampaign(ctx, d, o, cfg, spec, sender, j, c, in, plan.List, sess.Resumed)
 }
@@ -397,14 +398,16 @@ func humanOut(d *Deps, o *sendOptions) io.Writer {
 func runCampaign(ctx context.Context, d *Deps, o *sendOptions, cfg *Config, spec providerSpec, sender sms.Sender,
 	j *journal.Journal, c journal.Campaign, in campaign.Input, list *roster.List, resumed bool) error {
 	out := humanOut(d, o)
+	p := cfg.ui()
 	prog := newProgress(d, spec.real, o.Events, cfg.loc)
+	prog.p = p
 	res, runErr := campaign.Run(ctx, j, c, sender, in.Settings, in.Provider, campaign.RunOptions{
 		ResendUnknown: o.ResendUnknown,
 		NoWait:        o.NoWait,
 		GraceFloor:    max(cfg.ReconcileGrace, time.Nanosecond), // 0 would mean the default
 		Now:           d.Now,
 		OnEvent:       prog.event,
-		OnQuiet:       func(dec schedule.Decision) { fmt.Fprintf(out, "%s\n", dec.Summary) },
+		OnQuiet:       func(dec schedule.Decision) { fmt.Fprintf(out, "%s\n", localizeText(p, dec.Summary)) },
 	})
 	prog.finish()
 	action := journal.AuditSendFinished
@@ -415,14 +418,15 @@ func runCampaign(ctx context.Context, d *Deps, o *sendOptions, cfg *Config, spec
 		"accepted": res.Accepted, "failed": res.Failed, "unknown": res.Unknown, "pending": res.Pending}); err != nil && runErr == nil {
 		return err
 	}
-	resume := "run the same command again to resume: " + resumeCommand(o, c.ID)
+	const resume = "run the same command again to resume: %s"
+	again := resumeCommand(o, c.ID)
 	switch {
 	case res.Quiet != nil:
-		fmt.Fprintf(out, "%s\nQuiet hours: %d messages stay pending; the same command sends them after %s.\n",
-			res.Quiet.Summary, res.Todo, res.Quiet.Until.In(cfg.loc).Format("15:04"))
+		p.Fprintf(out, "%s\nQuiet hours: %d messages stay pending; the same command sends them after %s.\n",
+			localizeText(p, res.Quiet.Summary), res.Todo, res.Quiet.Until.In(cfg.loc).Format("15:04"))
 		return nil
 	case errors.Is(runErr, campaign.ErrInterrupted):
-		return &exitError{code: ExitInterrupted, err: runErr, hint: resume}
+		return &exitError{code: ExitInterrupted, err: runErr, hint: resume, hintArgs: []any{again}}
 	}
 
 	paths, ds, err := writeReports(ctx, j, c, cfg.ReportDir, o.CallList, reportOpts(d, cfg, c, list))
@@ -451,14 +455,13 @@ func runCampaign(ctx context.Context, d *Deps, o *sendOptions, cfg *Config, spec
 	case o.Events:
 		prog.end(r)
 	}
-	printResult(out, r, spec.real)
+	printResult(out, p, r, spec.real)
 	if resumed && res.Todo == 0 {
 		// A rerun (a second cron run the same day) has nothing to do: that is success, but the
 		// patients an earlier run could not reach are still to be phoned.
-		fmt.Fprintf(out, "Nothing new to send: campaign %s was already complete.\n", c.ID)
+		p.Fprintf(out, "Nothing new to send: campaign %s was already complete.\n", c.ID)
 		if n := r.Failed + r.Unknown; n > 0 {
-			fmt.Fprintf(out, "%d %s failed or unknown in an earlier run: phone those patients (see %s).\n",
-				n, pluralWord(n, "message", "messages"), paths.Call)
+			p.Fprintf(out, "%d messages failed or unknown in an earlier run: phone those patients (see %s).\n", n, paths.Call)
 		}
 		return nil
 	}
@@ -466,18 +469,17 @@ func runCampaign(ctx context.Context, d *Deps, o *sendOptions, cfg *Config, spec
 	var outage *campaign.OutageError
 	switch {
 	case errors.As(runErr, &outage):
-		return failErr(runErr, "nobody was marked failed; "+resume)
+		return hintf(failErr(runErr, ""), "nobody was marked failed; run the same command again to resume: %s", again)
 	case runErr != nil:
-		return failErr(runErr, resume)
+		return hintf(failErr(runErr, ""), resume, again)
 	case res.Interrupted:
-		return &exitError{code: ExitInterrupted, err: errors.New("interrupted: pending deliveries remain"), hint: resume}
+		return &exitError{code: ExitInterrupted, err: errorf("interrupted: pending deliveries remain"), hint: resume, hintArgs: []any{again}}
 	case res.Pending > 0:
-		return failErr(fmt.Errorf("%d %s could not be sent yet: the provider kept failing (see the reason column of %s)",
-			res.Pending, pluralWord(res.Pending, "message", "messages"), paths.CSV), resume)
+		return hintf(failErr(errorf("%d messages could not be sent yet: the provider kept failing (see the reason column of %s)",
+			res.Pending, paths.CSV), ""), resume, again)
 	case res.Failed+res.Unknown > 0:
 		n := res.Failed + res.Unknown
-		return &exitError{code: ExitPartial, err: fmt.Errorf("%d %s failed or %s unknown: phone those patients (see %s)",
-			n, pluralWord(n, "message", "messages"), pluralWord(n, "is", "are"), paths.Call)}
+		return &exitError{code: ExitPartial, err: errorf("%d messages failed or are unknown: phone those patients (see %s)", n, paths.Call)}
 	}
 	return nil
 }
@@ -606,16 +608,15 @@ func confirm(d *Deps, o *sendOptions, n int) error {
 		return usageErr("add --yes to send without a terminal (cron, scripts): nothing was sent",
 			"not a terminal: refusing to send without --yes")
 	}
-	fmt.Fprintf(d.Stderr, "Send %d messages now? [y/N] ", n)
+	d.ui().Fprintf(d.Stderr, "Send %d messages now? [y/N] ", n)
 	line, err := bufio.NewReader(d.Stdin).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
 		return failErr(err, "")
 	}
-	switch strings.ToLower(strings.TrimSpace(line)) {
-	case "y", "yes", "はい":
+	if promptYes(line) {
 		return nil
 	}
-	return &exitError{code: ExitUsage, err: errors.New("not sent: cancelled at the prompt")}
+	return &exitError{code: ExitUsage, err: errorf("not sent: cancelled at the prompt")}
 }
 
 func writeJSON(w io.Writer, v any) error {

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -105,7 +104,8 @@ func statusRun(ctx context.Context, d *Deps, o *statusOptions) error {
 	if o.JSON {
 		out = d.Stderr
 	}
-	printStopped(ctx, d.Stderr, j, cfg.loc)
+	p := cfg.ui()
+	printStoppedIn(ctx, p, d.Stderr, j, cfg.loc)
 	deadline := d.Now().Add(o.Timeout)
 	for {
 		res, err := campaign.Refresh(ctx, j, c, checker, cfg.settings(schedule.QuietHours{}), cfg.providerInfo(spec), d.Now)
@@ -123,9 +123,9 @@ func statusRun(ctx context.Context, d *Deps, o *statusOptions) error {
 		for s, n := range res.Counts {
 			r.Counts[string(s)] = n
 		}
-		fmt.Fprintf(out, "%s %s: %s (%d checked, %d changed)\n", cfg.now(d).Format("15:04:05"), c.ID, countsText(r.Counts), r.Checked, r.Changed)
+		p.Fprintf(out, "%s %s: %s (%d checked, %d changed)\n", cfg.now(d).Format("15:04:05"), c.ID, countsTextIn(p, r.Counts), r.Checked, r.Changed)
 		if res.FirstErr != nil {
-			fmt.Fprintf(out, "  %d lookups failed, e.g. %v\n", res.Errors, res.FirstErr)
+			p.Fprintf(out, "  %d lookups failed, e.g. %v\n", res.Errors, localizeErr(p, res.FirstErr))
 		}
 		done := !o.Watch || res.InFlight == 0 || !d.Now().Before(deadline)
 		if done {
@@ -137,14 +137,14 @@ func statusRun(ctx context.Context, d *Deps, o *statusOptions) error {
 					return failErr(err, "")
 				}
 			}
-			fmt.Fprintf(out, "Report:     %s\nCall list:  %s\n", paths.CSV, paths.Call)
+			p.Fprintf(out, "Report:     %s\nCall list:  %s\n", paths.CSV, paths.Call)
 			if r.Counts[string(journal.Failed)]+r.Counts[string(journal.Undelivered)]+r.Counts[string(journal.Unknown)] > 0 {
-				return &exitError{code: ExitPartial, err: fmt.Errorf("some messages were not delivered: phone those patients (see %s)", paths.Call)}
+				return &exitError{code: ExitPartial, err: errorf("some messages were not delivered: phone those patients (see %s)", paths.Call)}
 			}
 			return nil
 		}
 		if err := sleepUntil(ctx, d, d.Now().Add(o.Interval)); err != nil {
-			return &exitError{code: ExitInterrupted, err: errors.New("interrupted")}
+			return &exitError{code: ExitInterrupted, err: errorf("interrupted")}
 		}
 	}
 }

@@ -67,7 +67,7 @@ func templatesList(d *Deps, g *globalOptions, c *cobra.Command) error {
 	}
 	env := sampleEnv(d, cfg)
 	tw := tabwriter.NewWriter(d.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tLANGUAGES\tCLASS\tSEGMENTS\tDESCRIPTION")
+	cfg.ui().Fprintln(tw, "NAME\tLANGUAGES\tCLASS\tSEGMENTS\tDESCRIPTION")
 	for _, t := range cat.Templates() {
 		var segs []string
 		for _, lang := range t.Langs {
@@ -95,13 +95,14 @@ func templatesShow(d *Deps, g *globalOptions, c *cobra.Command, name string) err
 	}
 	env := sampleEnv(d, cfg)
 	w := d.Stdout
-	fmt.Fprintf(w, "%s — %s (class %s)\n", t.Name, t.Description, t.Class)
+	p := cfg.ui()
+	p.Fprintf(w, "%s — %s (class %s)\n", t.Name, t.Description, t.Class)
 	if len(t.Vars) > 0 {
-		fmt.Fprintln(w, "\nVariables (give them with --var NAME=VALUE or as list columns):")
+		p.Fprintln(w, "\nVariables (give them with --var NAME=VALUE or as list columns):")
 		for _, v := range t.Vars {
 			extra := ""
 			if v.Default != "" {
-				extra = fmt.Sprintf(" (default %s)", v.Default)
+				extra = p.Sprintf(" (default %s)", v.Default)
 			}
 			fmt.Fprintf(w, "  %-12s %s%s\n", v.Name, v.Description, extra)
 		}
@@ -118,11 +119,11 @@ func templatesShow(d *Deps, g *globalOptions, c *cobra.Command, name string) err
 		}
 		body, err := t.Sample(lang, env)
 		if err != nil {
-			fmt.Fprintf(w, "  sample: %v\n", err)
+			p.Fprintf(w, "  sample: %v\n", localizeErr(p, err))
 			continue
 		}
 		info := message.Count(body)
-		fmt.Fprintf(w, "  sample (%s, %d characters, %d segment%s):\n", info.Encoding, info.Characters, info.Segments, plural(info.Segments))
+		p.Fprintf(w, "  sample (%s, %d characters, %s):\n", info.Encoding, info.Characters, p.Sprintf("%d segments", info.Segments))
 		for _, line := range strings.Split(body, "\n") {
 			fmt.Fprintf(w, "  │ %s\n", line)
 		}

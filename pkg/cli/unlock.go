@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -56,8 +55,8 @@ func unlockRun(ctx context.Context, d *Deps, o *unlockOptions) error {
 		case held.Host == "":
 			return failErr(held, "wait for it to finish, or stop it (Ctrl-C in its window); a lock of a process that died is cleared by itself")
 		case !o.Force:
-			return usageErr(fmt.Sprintf("if no smscast runs on %s any more, run smscast unlock %s --force", held.Host, c.ID),
-				"campaign %s is locked from another computer (%s)", c.ID, held.Host)
+			return hintf(usageErr("", "campaign %s is locked from another computer (%s)", c.ID, held.Host),
+				"if no smscast runs on %s any more, run smscast unlock %s --force", held.Host, c.ID)
 		}
 	}
 	for _, k := range keys {
@@ -68,6 +67,6 @@ func unlockRun(ctx context.Context, d *Deps, o *unlockOptions) error {
 	if err := recordAudit(ctx, d, o.g, cfg, o.cmd, j, journal.AuditUnlock, &c, nil); err != nil {
 		return err
 	}
-	fmt.Fprintf(d.Stdout, "Campaign %s is unlocked: the same send command resumes it.\n", c.ID)
+	cfg.ui().Fprintf(d.Stdout, "Campaign %s is unlocked: the same send command resumes it.\n", c.ID)
 	return nil
 }

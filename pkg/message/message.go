@@ -161,6 +161,9 @@ func (e *UnknownTemplateError) Error() string {
 	return msg
 }
 
+// Suggestion is the known name the unknown one was probably meant to be, or "".
+func (e *UnknownTemplateError) Suggestion() string { return closest(e.Name, e.Known) }
+
 // closest returns the known name within edit distance 2 of name, if any.
 func closest(name string, known []string) string {
 	best, bestD := "", 3

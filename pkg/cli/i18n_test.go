@@ -1,0 +1,216 @@
+package cli
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/smscast/smscast/pkg/i18n"
+)
+
+// untranslated are the files of pkg/cli whose sentences are not in the catalog yet: they are
+// being written by others. TestCatalogIsComplete skips them and says how many sentences each has.
+var untranslated = map[string]bool{
+	"serve.go": true, "acks.go": true, "quote.go": true, "paths.go": true, "pipe.go": true,
+}
+
+// printerFuncs are the calls whose argument at the index is a catalog key when it is a literal.
+var printerFuncs = map[string][]int{
+	// i18n.Printer methods
+	"Sprintf": {0}, "Fprintf": {1}, "Fprintln": {1}, "Text": {0},
+	// exit errors and sentences
+	"usageErr": {0, 1}, "failErr": {1}, "asUsage": {1}, "hintf": {1}, "errorf": {0},
+	"helpTopic": {1},
+}
+
+// flagFuncs define a flag; their last argument is its usage.
+var flagFuncs = map[string]bool{
+	"String": true, "StringVar": true, "StringVarP": true, "StringP": true, "Bool": true, "BoolVar": true,
+	"BoolVarP": true, "BoolP": true, "Int": true, "IntVar": true, "IntVarP": true, "Float64": true,
+	"Float64Var": true, "Duration": true, "DurationVar": true, "StringArray": true, "StringArrayVar": true,
+	"StringSlice": true, "StringSliceVar": true,
+}
+
+// returnFuncs return sentences (their string literals are keys).
+var returnFuncs = map[string]bool{"classWords": true, "dataLocation": true}
+
+// sourceKeys collects the catalog keys of the Go files of dir (tests excluded): string literals
+// passed to the printer and to the error helpers, cobra's Short/Long/Example, flag usages, keyHelp.
+// skipped counts the literals of the files in skip.
+func sourceKeys(t *testing.T, dir string, skip map[string]bool) (keys map[string]string, skipped map[string]int) {
+	t.Helper()
+	fset := token.NewFileSet()
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, skipped = map[string]string{}, map[string]int{}
+	consts := map[string]string{}
+	var parsed []*ast.File
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		af, err := parser.ParseFile(fset, f, nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parsed = append(parsed, af)
+		for _, d := range af.Decls {
+			if gd, ok := d.(*ast.GenDecl); ok && gd.Tok == token.CONST {
+				for _, s := range gd.Specs {
+					vs := s.(*ast.ValueSpec)
+					for i, n := range vs.Names {
+						if i < len(vs.Values) {
+							if v, ok := literal(vs.Values[i], nil); ok {
+								consts[n.Name] = v
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	for _, af := range parsed {
+		name := filepath.Base(fset.File(af.Pos()).Name())
+		add := func(e ast.Expr) {
+			v, ok := literal(e, consts)
+			if !ok || strings.TrimSpace(v) == "" {
+				return
+			}
+			if skip[name] {
+				skipped[name]++
+				return
+			}
+			// errorf prints a %w as %v (see msgError): the catalog's key has %v.
+			keys[strings.ReplaceAll(v, "%w", "%v")] = fset.Position(e.Pos()).String()
+		}
+		ast.Inspect(af, func(n ast.Node) bool {
+			switch x := n.(type) {
+			case *ast.CallExpr:
+				fn := ""
+				switch f := x.Fun.(type) {
+				case *ast.Ident:
+					fn = f.Name
+				case *ast.SelectorExpr:
+					if id, ok := f.X.(*ast.Ident); ok && (id.Name == "fmt" || id.Name == "strings" || id.Name == "errors") {
+						return true
+					}
+					fn = f.Sel.Name
+					if flagFuncs[fn] && len(x.Args) >= 3 {
+						add(x.Args[len(x.Args)-1])
+						return true
+					}
+				}
+				for _, i := range printerFuncs[fn] {
+					if i < len(x.Args) {
+						add(x.Args[i])
+					}
+				}
+			case *ast.KeyValueExpr:
+				if k, ok := x.Key.(*ast.Ident); ok && (k.Name == "Short" || k.Name == "Long" || k.Name == "Example" || k.Name == "hint") {
+					add(x.Value)
+				}
+			case *ast.FuncDecl:
+				if returnFuncs[x.Name.Name] {
+					ast.Inspect(x.Body, func(n ast.Node) bool {
+						if r, ok := n.(*ast.ReturnStmt); ok {
+							for _, e := range r.Results {
+								add(e)
+							}
+						}
+						return true
+					})
+				}
+			}
+			return true
+		})
+	}
+	return keys, skipped
+}
+
+// literal evaluates a string literal, a constant or a sum of them.
+func literal(e ast.Expr, consts map[string]string) (string, bool) {
+	switch x := e.(type) {
+	case *ast.BasicLit:
+		if x.Kind != token.STRING {
+			return "", false
+		}
+		v, err := strconv.Unquote(x.Value)
+		return v, err == nil
+	case *ast.Ident:
+		v, ok := consts[x.Name]
+		return v, ok
+	case *ast.BinaryExpr:
+		if x.Op != token.ADD {
+			return "", false
+		}
+		a, ok1 := literal(x.X, consts)
+		b, ok2 := literal(x.Y, consts)
+		return a + b, ok1 && ok2
+	case *ast.ParenExpr:
+		return literal(x.X, consts)
+	}
+	return "", false
+}
+
+// otherKeys are sentences the scan cannot see as literals: values computed at run time.
+func otherKeys() []string {
+	keys := []string{", ", "comma", "tab",
+		// fileLocations (paths.go)
+		"config file", "your templates", "journal", "reports and call lists", "the current directory",
+		"--config or SMSCAST_CONFIG", "templates_dir: or SMSCAST_TEMPLATES_DIR", "journal:, SMSCAST_JOURNAL or --journal",
+		"report_dir:, SMSCAST_REPORT_DIR or --report-dir",
+		// cobra's own help
+		"Help about any command", "Generate the autocompletion script for the specified shell"}
+	for _, s := range stateOrder {
+		keys = append(keys, string(s))
+	}
+	for _, v := range keyHelp {
+		keys = append(keys, v)
+	}
+	for _, tp := range textPatterns {
+		keys = append(keys, tp.key)
+	}
+	return keys
+}
+
+// TestCatalogIsComplete fails when a sentence of pkg/cli has no Japanese translation. The keys
+// are found in the source: the string literals given to the printer (p.Sprintf, Fprintf,
+// Fprintln, Text), to the error helpers (usageErr, failErr, asUsage, hintf, errorf, an exitError's
+// hint), cobra's Short/Long/Example, flag usages, and the values listed by otherKeys. That
+// placeholders agree between the languages is pkg/i18n's TestPlaceholdersAgree.
+func TestCatalogIsComplete(t *testing.T) {
+	keys, skipped := sourceKeys(t, ".", untranslated)
+	for _, k := range otherKeys() {
+		keys[k] = "(run time)"
+	}
+	var missing, stub []string
+	for k, pos := range keys {
+		if !i18n.Has(k) {
+			missing = append(missing, pos+": "+strconv.Quote(k))
+			stub = append(stub, "\t"+strconv.Quote(k)+": "+strconv.Quote(k)+",\n")
+		}
+	}
+	sort.Strings(missing)
+	sort.Strings(stub)
+	if out := os.Getenv("SMSCAST_I18N_STUB"); out != "" && len(stub) > 0 {
+		// SMSCAST_I18N_STUB=/tmp/stub.go go test -run TestCatalogIsComplete writes the missing
+		// entries in ja.go's form, English for Japanese, to be translated.
+		if err := os.WriteFile(out, []byte(strings.Join(stub, "")), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(missing) > 0 {
+		t.Errorf("%d sentences have no Japanese in pkg/i18n/ja.go:\n%s", len(missing), strings.Join(missing, "\n"))
+	}
+	for f, n := range skipped {
+		t.Logf("%s: %d sentences not translated yet (untranslated)", f, n)
+	}
+}

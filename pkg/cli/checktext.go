@@ -67,7 +67,7 @@ func writeCheckText(p *i18n.Printer, w io.Writer, path string, rep *roster.Check
 		}
 	}
 	if rep.BlankRows > 0 {
-		fmt.Fprintf(bw, "  %s %7d  %s\n", padWidth(p.Text("blank rows"), 11), rep.BlankRows, p.Text("skipped"))
+		fmt.Fprintf(bw, "  %s %7d  %s\n", padWidth(p.Text("blank rows"), 11), rep.BlankRows, p.Text("ignored"))
 	}
 	for _, wmsg := range rep.Warnings {
 		p.Fprintf(bw, "warning: %s\n", localizeText(p, wmsg))

@@ -175,6 +175,11 @@ var textPatterns = []struct {
 	{regexp.MustCompile(`^cannot read the list: (.*)$`), "cannot read the list: %s"},
 	{regexp.MustCompile(`^cannot read the opt-out file: (.*)$`), "cannot read the opt-out file: %s"},
 	{regexp.MustCompile(`^no column ("[^"]*"); the headers are (.*)$`), "no column %s; the headers are %s"},
+	{regexp.MustCompile(`^(.*): no column ("[^"]*"); the headers are (.*)$`), "%s: no column %s; the headers are %s"},
+	{regexp.MustCompile(`^same number as row (\d+)$`), "same number as row %s"},
+	{regexp.MustCompile(`^with --recipients-of: only those (.*)$`), "with --recipients-of: only those %s"},
+	{regexp.MustCompile(`^journal file \(default (.*)\)$`), "journal file (default %s)"},
+	{regexp.MustCompile(`^config file \(default (.*)\)$`), "config file (default %s)"},
 	{regexp.MustCompile(`^no phone column; the headers are (.*)$`), "no phone column; the headers are %s"},
 	{regexp.MustCompile(`^unknown encoding (.*)$`), "unknown encoding %s"},
 	{regexp.MustCompile(`^unknown region (.*)$`), "unknown region %s"},
@@ -231,7 +236,7 @@ func translateCommands(root *cobra.Command, p *i18n.Printer) {
 		case strings.HasPrefix(f.Usage, "version for "):
 			f.Usage = p.Sprintf("version for %s", strings.TrimPrefix(f.Usage, "version for "))
 		default:
-			f.Usage = p.Text(f.Usage)
+			f.Usage = localizeText(p, f.Usage)
 		}
 	}
 	var walk func(c *cobra.Command)

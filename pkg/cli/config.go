@@ -58,6 +58,10 @@ type Config struct {
 	Timezone     string             `yaml:"timezone" mapstructure:"timezone"`
 	CallAfter    time.Duration      `yaml:"call_after" mapstructure:"call_after"`
 	RepeatWindow time.Duration      `yaml:"repeat_window" mapstructure:"repeat_window"`
+	// Failover names the providers tried in turn when provider cannot send (bad credentials,
+	// an outage): e.g. [smsgate], the clinic's phone on the LAN.
+	Failover      []string      `yaml:"failover" mapstructure:"failover"`
+	FailoverAfter time.Duration `yaml:"failover_after" mapstructure:"failover_after"`
 	// ReconcileGrace is the least wait from an ambiguous attempt to the lookup that decides
 	// whether to send again (twice the provider's timeout when that is longer).
 	ReconcileGrace time.Duration  `yaml:"reconcile_grace" mapstructure:"reconcile_grace"`
@@ -93,6 +97,8 @@ type SimConfig struct {
 	Undelivered []string      `yaml:"undelivered" mapstructure:"undelivered"`
 	// Replies make drills show confirmations: sim.replies: {rate: 0.7, after: 2m, texts: ["1", "はい"]}.
 	Replies sim.Replies `yaml:"replies" mapstructure:"replies"`
+	// DownAfter plays an outage after this many messages, to rehearse failover (0: never).
+	DownAfter int `yaml:"down_after" mapstructure:"down_after"`
 }
 
 // TwilioConfig configures the Twilio provider. Credentials come from TWILIO_* variables.
@@ -200,6 +206,10 @@ func loadConfig(d *Deps, cmd *cobra.Command, path string) (*Config, error) {
 		return nil, usageErr("e.g. rate: 10 (messages per second), or 0 for no limit", "rate: %g must not be negative", cfg.Rate)
 	case cfg.MaxParts < 0:
 		return nil, usageErr("e.g. max_parts: 3", "max_parts: %d must not be negative", cfg.MaxParts)
+	case cfg.FailoverAfter < 0:
+		return nil, usageErr("e.g. failover_after: 30s", "failover_after: %s must not be negative", cfg.FailoverAfter)
+	case cfg.Sim.DownAfter < 0:
+		return nil, usageErr("e.g. sim.down_after: 50 (an outage after 50 messages), or 0 for none", "sim.down_after: %d must not be negative", cfg.Sim.DownAfter)
 	case cfg.ReconcileGrace < 0:
 		return nil, usageErr("e.g. reconcile_grace: 30s", "reconcile_grace: %s must not be negative", cfg.ReconcileGrace)
 	case cfg.RepeatWindow < 0:

@@ -111,6 +111,13 @@ func (p *progress) event(e campaign.Event) {
 		if e.Message != "" {
 			fmt.Fprintf(p.w, "%s %s\n", p.d.Now().In(p.loc).Format("15:04:05"), localizeText(p.p, e.Message))
 		}
+	case campaign.EventFailover:
+		// Said once, plainly, whatever else is shown: the manager must know the route changed.
+		if p.bar != nil {
+			_ = p.bar.Clear()
+		}
+		p.emit(ndjson{Event: "failover", Message: e.Message})
+		fmt.Fprintf(p.w, "%s %s\n", p.d.Now().In(p.loc).Format("15:04:05"), failoverText(p.p, e))
 	}
 }
 

@@ -73,6 +73,7 @@ func newSim(d *Deps, cfg *Config) (sms.Sender, error) {
 		Undelivered: cfg.Sim.Undelivered,
 		Outbox:      cfg.Sim.Outbox,
 		Replies:     cfg.Sim.Replies,
+		DownAfter:   cfg.Sim.DownAfter,
 		Now:         d.Now,
 	})
 }

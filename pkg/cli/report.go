@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/smscast/smscast/pkg/campaign"
 	"github.com/smscast/smscast/pkg/journal"
 	"github.com/smscast/smscast/pkg/report"
 	"github.com/smscast/smscast/pkg/roster"
@@ -122,19 +123,13 @@ func reportOpts(d *Deps, cfg *Config, c journal.Campaign, list *roster.List) rep
 // call list also to callList when given.
 // It returns the deliveries it reported on.
 func writeReports(ctx context.Context, j *journal.Journal, c journal.Campaign, dir, callList string, opt report.Options) (report.Paths, []journal.Delivery, error) {
-	ds, err := j.Deliveries(context.WithoutCancel(ctx), c.ID)
-	if err != nil {
-		return report.Paths{}, nil, failErr(err, "")
-	}
-	paths, err := report.Write(dir, c, ds, opt)
-	if err != nil {
+	paths, ds, err := campaign.Report(ctx, j, c, dir, callList, opt)
+	var re *campaign.ReportError
+	switch {
+	case errors.As(err, &re) && callList == "":
 		return paths, nil, failErr(err, "pass a writable directory with --report-dir; the journal still has every result")
-	}
-	if callList != "" {
-		if err := report.WriteCallList(callList, report.CallList(ds, opt), opt); err != nil {
-			return paths, nil, failErr(err, "")
-		}
-		paths.Call = callList
+	case err != nil:
+		return paths, nil, failErr(err, "")
 	}
 	return paths, ds, nil
 }

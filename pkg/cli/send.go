@@ -39,19 +39,20 @@ type sendOptions struct {
 	JSON     bool
 	Campaign string
 	listFlags
-	ResendUnknown bool
-	SmartEncoding bool
-	CallList      string
-	Where         []string
-	Rows          string
-	Limit         int
-	Test          bool
-	NoWait        bool
-	Events        bool
-	Again         bool
-	Ack           bool
-	RecipientsOf  string
-	Only          string
+	ResendUnknown   bool
+	SmartEncoding   bool
+	CallList        string
+	Where           []string
+	Rows            string
+	Limit           int
+	Test            bool
+	NoWait          bool
+	Events          bool
+	Again           bool
+	Ack             bool
+	FailoverUnknown bool
+	RecipientsOf    string
+	Only            string
 }
 
 func newCmdSend(d *Deps, g *globalOptions, runF func(context.Context, *sendOptions) error) *cobra.Command {
@@ -107,6 +108,7 @@ accepted is sent again.`,
 	f.IntVar(&o.Limit, "limit", 0, "send to at most N patients (a small trial)")
 	f.BoolVar(&o.Test, "test", false, "send only to the test group (config test_group), marked as a test")
 	f.BoolVar(&o.NoWait, "no-wait", false, "in quiet hours, leave the messages pending and exit 0 instead of waiting")
+	f.BoolVar(&o.FailoverUnknown, "failover-unknown", false, "after a failover, send through the backup also what the first provider may have sent (marked possibly sent twice)")
 	f.BoolVar(&o.Ack, "ack", false, "ask patients to reply 1 to confirm (smscast acks lists who did not)")
 	f.StringVar(&o.RecipientsOf, "recipients-of", "", "send to the recipients of an earlier `CAMPAIGN` instead of a list (a follow-up)")
 	f.StringVar(&o.Only, "only", "", "with --recipients-of: only those "+strings.Join(campaign.OnlyValues, ", "))
@@ -153,6 +155,9 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 	}
 	spec, err := lookupProvider(cfg.Provider)
 	if err != nil {
+		return err
+	}
+	if err := checkFailover(cfg); err != nil {
 		return err
 	}
 	switch {
@@ -297,6 +302,12 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 	if err := preflight(ctx, sender); err != nil {
 		return err
 	}
+	backups, closeBackups := fallbacks(ctx, d, cfg, out)
+	defer closeBackups()
+	primary, err := route(cfg, cfg.Provider, sender)
+	if err != nil {
+		return err
+	}
 	if j == nil {
 		if j, err = openJournal(ctx, cfg); err != nil {
 			return err
@@ -321,7 +332,7 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 	case sess.Added > 0:
 		p.Fprintf(out, "Campaign %s grows: %d more messages to send.\n", c.ID, sess.Added)
 	}
-	return runCampaign(ctx, d, o, cfg, spec, sender, j, c, in, plan.List, sess.Resumed)
+	return runCampaign(ctx, d, o, cfg, spec, sender, j, c, in, plan.List, sess.Resumed, primary, backups)
 }
 
 // recordSend records a send's step in the audit trail: the campaign, its template and a hash of
@@ -396,7 +407,8 @@ func humanOut(d *Deps, o *sendOptions) io.Writer {
 
 // runCampaign runs the pending deliveries of c, writes its report and returns the exit error.
 func runCampaign(ctx context.Context, d *Deps, o *sendOptions, cfg *Config, spec providerSpec, sender sms.Sender,
-	j *journal.Journal, c journal.Campaign, in campaign.Input, list *roster.List, resumed bool) error {
+	j *journal.Journal, c journal.Campaign, in campaign.Input, list *roster.List, resumed bool,
+	primary campaign.Route, backups []campaign.Route) error {
 	out := humanOut(d, o)
 	p := cfg.ui()
 	prog := newProgress(d, spec.real, o.Events, cfg.loc)
@@ -408,6 +420,11 @@ func runCampaign(ctx context.Context, d *Deps, o *sendOptions, cfg *Config, spec
 		Now:           d.Now,
 		OnEvent:       prog.event,
 		OnQuiet:       func(dec schedule.Decision) { fmt.Fprintf(out, "%s\n", localizeText(p, dec.Summary)) },
+
+		Primary:         primary,
+		Fallbacks:       backups,
+		FailoverAfter:   cfg.FailoverAfter,
+		FailoverUnknown: o.FailoverUnknown,
 	})
 	prog.finish()
 	action := journal.AuditSendFinished

@@ -100,6 +100,9 @@ func statusRun(ctx context.Context, d *Deps, o *statusOptions) error {
 		fmt.Fprintf(d.Stderr, "Report:     %s\nCall list:  %s\n", paths.CSV, paths.Call)
 		return recordAudit(ctx, d, o.g, cfg, o.cmd, j, journal.AuditStatus, &c, map[string]int{"checked": 0, "changed": 0})
 	}
+	all, closeAll := checkers(d, cfg, c.Provider, sender)
+	defer closeAll()
+	all[c.Provider] = checker
 	out := d.Stdout
 	if o.JSON {
 		out = d.Stderr
@@ -108,7 +111,7 @@ func statusRun(ctx context.Context, d *Deps, o *statusOptions) error {
 	printStoppedIn(ctx, p, d.Stderr, j, cfg.loc)
 	deadline := d.Now().Add(o.Timeout)
 	for {
-		res, err := campaign.Refresh(ctx, j, c, checker, cfg.settings(schedule.QuietHours{}), cfg.providerInfo(spec), d.Now)
+		res, err := campaign.Refresh(ctx, j, c, all, cfg.settings(schedule.QuietHours{}), cfg.providerInfo(spec), d.Now)
 		if err != nil {
 			return failErr(err, "")
 		}

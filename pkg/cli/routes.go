@@ -10,6 +10,8 @@ import (
 	"github.com/smscast/smscast/pkg/campaign"
 	"github.com/smscast/smscast/pkg/i18n"
 	"github.com/smscast/smscast/pkg/internal/editdist"
+	"github.com/smscast/smscast/pkg/journal"
+	"github.com/smscast/smscast/pkg/schedule"
 	"github.com/smscast/smscast/pkg/sms"
 	"github.com/smscast/smscast/pkg/sms/smsgate"
 )
@@ -152,4 +154,44 @@ func failoverText(p *i18n.Printer, e campaign.Event) string {
 		return fmt.Sprintf("%s から送信できないため、%s で送信を続けます", e.From, e.To)
 	}
 	return e.Message
+}
+
+// printBudgets shows, for a phone among the routes, how many messages each SIM may still send
+// today (Japanese carriers limit a line to about 200 a day). j may be nil: nothing sent yet.
+func printBudgets(ctx context.Context, w io.Writer, d *Deps, cfg *Config, j *journal.Journal) {
+	for _, name := range append([]string{cfg.Provider}, cfg.Failover...) {
+		if name != "smsgate" {
+			continue
+		}
+		sc := cfg.Smsgate
+		sc.Password = "-" // only the SIMs and limits are read: no request is made
+		s, err := smsgate.New(sc)
+		if err != nil {
+			return
+		}
+		r, err := route(cfg, name, s)
+		if err != nil {
+			return
+		}
+		lines := []campaign.LineBudget{{Line: name, Limit: r.DailyLimit, Left: r.DailyLimit}}
+		if len(r.Lines) > 0 {
+			lines = lines[:0]
+			for _, l := range r.Lines {
+				lines = append(lines, campaign.LineBudget{Line: name + "/" + l.Name, Limit: r.DailyLimit, Left: r.DailyLimit})
+			}
+		}
+		if j != nil {
+			if got, err := campaign.Budget(ctx, j, r, cfg.settings(schedule.QuietHours{}), d.Now()); err == nil {
+				lines = got
+			}
+		}
+		p := cfg.ui()
+		for _, l := range lines {
+			label := l.Line
+			if label == "" {
+				label = name
+			}
+			p.Fprintf(w, "Budget:     %s may send %d more of %d today\n", label, l.Left, l.Limit)
+		}
+	}
 }

@@ -266,6 +266,10 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 	if spec.real {
 		p.Fprintf(out, "Privacy:    patient numbers and texts go %s (smscast help privacy)\n", p.Text(dataLocation(cfg.Provider)))
 	}
+	if len(cfg.Failover) > 0 {
+		p.Fprintf(out, "Failover:   if %s cannot send, the send carries on through %s\n", cfg.Provider, strings.Join(cfg.Failover, ", "))
+	}
+	printBudgets(ctx, out, d, cfg, j)
 	if j != nil {
 		remindRetention(ctx, d.Stderr, d, cfg, j)
 	}

@@ -93,7 +93,7 @@ func badCases() []badCase {
 			want: "unknown-nested-key.yaml: line 2: unknown key \"latancy\" under sim: (did you mean latency?)"},
 		{name: "a word where a number belongs", args: conf("wrong-type.yaml"), want: "wrong-type.yaml: line 1: "},
 		{name: "YAML indented with a tab", args: conf("bad-yaml-tab.yaml"),
-			want: "bad-yaml-tab.yaml: line 2: found a tab character that violates indentation"},
+			want: "bad-yaml-tab.yaml line 2: a tab indents this line, and YAML allows only spaces"},
 		{name: "a YAML list where settings belong", args: conf("list-not-map.yaml"), want: "list-not-map.yaml: line 1: "},
 		{name: "a duration that is not one", args: conf("bad-duration.yaml"), want: "bad-duration.yaml: line 2: "},
 		{name: "quiet hours ending at 25:00", args: conf("bad-quiet-hours.yaml"),

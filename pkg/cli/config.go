@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -202,8 +203,10 @@ func loadConfig(d *Deps, cmd *cobra.Command, path string) (*Config, error) {
 	switch {
 	case cfg.Workers < 1 || cfg.Workers > 1000:
 		return nil, usageErr("e.g. workers: 4", "workers: %d must be between 1 and 1000", cfg.Workers)
-	case cfg.Rate < 0:
-		return nil, usageErr("e.g. rate: 10 (messages per second), or 0 for no limit", "rate: %g must not be negative", cfg.Rate)
+	case cfg.Rate < 0 || math.IsNaN(cfg.Rate) || math.IsInf(cfg.Rate, 0):
+		return nil, usageErr("e.g. rate: 10 (messages per second), or 0 for no limit", "rate: %g must be a number of messages per second, 0 or more", cfg.Rate)
+	case badPrice(cfg.Prices) != "":
+		return nil, usageErr("e.g. prices: {JP: 0.08} (per segment, 0 or more)", "prices: %s", badPrice(cfg.Prices))
 	case cfg.MaxParts < 0:
 		return nil, usageErr("e.g. max_parts: 3", "max_parts: %d must not be negative", cfg.MaxParts)
 	case cfg.FailoverAfter < 0:
@@ -308,6 +311,12 @@ func decodeConfig(path string, data []byte) ([]byte, error) {
 // checkConfigFile decodes the file strictly so that an unknown or mistyped key is reported with its
 // line, which viper cannot do.
 func checkConfigFile(path string, data []byte) error {
+	if err := checkYAMLHabits(path, data); err != nil {
+		return err
+	}
+	if fixed := listsFromScalars(data); !bytes.Equal(fixed, data) && strictDecode(fixed) == nil {
+		data = fixed // a single value where a list is expected, and nothing else wrong
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	var cfg Config
@@ -330,6 +339,91 @@ func checkConfigFile(path string, data []byte) error {
 			"config %s: %s", path, msg)
 	}
 	return nil
+}
+
+// badPrice names a price that is negative or not a number, or is "".
+func badPrice(prices map[string]float64) string {
+	keys := make([]string, 0, len(prices))
+	for k := range prices {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if v := prices[k]; v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Sprintf("%s: %g is not a price", k, v)
+		}
+	}
+	return ""
+}
+
+// strictDecode decodes data into a Config, refusing unknown keys.
+func strictDecode(data []byte) error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var cfg Config
+	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	return nil
+}
+
+// checkYAMLHabits catches what people type into a YAML file by habit and YAML cannot read, with
+// the line and what to write instead: a tab for indentation, a full-width colon (an IME's ：).
+func checkYAMLHabits(path string, data []byte) error {
+	for i, line := range strings.Split(string(data), "\n") {
+		code, _, _ := strings.Cut(line, "#")
+		switch {
+		case strings.HasPrefix(strings.TrimLeft(line, " "), "\t"):
+			return usageErr("indent with spaces (two per level), not tabs",
+				"config %s line %d: a tab indents this line, and YAML allows only spaces", path, i+1)
+		case strings.Contains(code, "：") && !strings.Contains(code, ":"):
+			return usageErr("write the colon after the key in half-width: key: value (e.g. workers: 4)",
+				"config %s line %d: a full-width colon ：; YAML needs ':'", path, i+1)
+		}
+	}
+	return nil
+}
+
+// listsFromScalars reads a single value where a list is expected as a one-element list, as people
+// write it (test_group: test-group.csv). viper does the same for the values it layers.
+func listsFromScalars(data []byte) []byte {
+	var root yaml.Node
+	if yaml.Unmarshal(data, &root) != nil || len(root.Content) == 0 {
+		return data
+	}
+	changed := false
+	var walk func(n *yaml.Node, t reflect.Type)
+	walk = func(n *yaml.Node, t reflect.Type) {
+		if n.Kind != yaml.MappingNode || t.Kind() != reflect.Struct {
+			return
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			key, val := n.Content[i].Value, n.Content[i+1]
+			for f := range t.NumField() {
+				field := t.Field(f)
+				if strings.Split(field.Tag.Get("yaml"), ",")[0] != key {
+					continue
+				}
+				switch {
+				case field.Type.Kind() == reflect.Slice && val.Kind == yaml.ScalarNode && val.Tag != "!!null":
+					item := *val
+					*val = yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{&item}, Line: item.Line, Column: item.Column}
+					changed = true
+				case field.Type.Kind() == reflect.Struct:
+					walk(val, field.Type)
+				}
+			}
+		}
+	}
+	walk(root.Content[0], reflect.TypeFor[Config]())
+	if !changed {
+		return data
+	}
+	out, err := yaml.Marshal(&root)
+	if err != nil {
+		return data
+	}
+	return out
 }
 
 var yamlTypeError = regexp.MustCompile("^line (\\d+): (?:cannot unmarshal !!\\w+ `(.*)` into (\\S+)|field (\\S+) not found in type (\\S+))$")

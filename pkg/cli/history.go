@@ -87,6 +87,9 @@ func historyRun(ctx context.Context, d *Deps, o *historyOptions) error {
 	p.Fprintln(tw, "CAMPAIGN\tCREATED\tTEMPLATE\tKIND\tPROVIDER\tSTATES")
 	for _, e := range entries {
 		kind := p.Text("real")
+		if e.Provider == "sim" {
+			kind = p.Text("drill") // the simulator sent nothing real
+		}
 		if e.Test {
 			kind = p.Text("test")
 		}

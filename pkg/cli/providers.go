@@ -57,6 +57,10 @@ func lookupProvider(name string) (providerSpec, error) {
 			names = append(names, n)
 		}
 		sort.Strings(names)
+		if best := closestName(name, names); best != "" {
+			return providerSpec{}, hintf(usageErr("", "unknown provider %q (known: %s)", name, strings.Join(names, ", ")),
+				"did you mean %s? set provider (config file, SMSCAST_PROVIDER or --provider) to it", best)
+		}
 		return providerSpec{}, usageErr("set provider (config file, SMSCAST_PROVIDER or --provider) to "+strings.Join(names, ", "),
 			"unknown provider %q (known: %s)", name, strings.Join(names, ", "))
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -122,8 +123,38 @@ func newCmdVersion(d *Deps) *cobra.Command {
 		Short: "Print the version",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			fmt.Fprintf(d.Stdout, "smscast %s\n", d.Version)
+			fmt.Fprintf(d.Stdout, "smscast %s\n", versionString(d.Version))
 			return nil
 		},
 	}
+}
+
+// versionString is the release's version, or for a build from a checkout the commit it was
+// built from (Go records it in the binary), so that a report of a problem says which code ran.
+func versionString(v string) string {
+	if v != "dev" && v != "" {
+		return v
+	}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return v
+	}
+	var rev, modified string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = " (modified)"
+			}
+		}
+	}
+	if rev == "" {
+		if info.Main.Version != "" && info.Main.Version != "(devel)" {
+			return info.Main.Version
+		}
+		return v
+	}
+	return fmt.Sprintf("dev %.12s%s", rev, modified)
 }

@@ -535,4 +535,13 @@ var ja = map[string]string{
 	"with --recipients-of: only those %s":                                                              "--recipients-of と一緒に: 次の人だけ %s",
 	"journal file (default %s)":                                                                        "送信記録のファイル(既定 %s)",
 	"config file (default %s)":                                                                         "設定ファイル(既定 %s)",
+	"config %s line %d: a full-width colon ：; YAML needs ':'":                                          "設定ファイル %s の%d行目: 全角のコロン「：」があります。YAML では半角の「:」が必要です",
+	"config %s line %d: a tab indents this line, and YAML allows only spaces":                          "設定ファイル %s の%d行目: タブで字下げされています。YAML の字下げは半角スペースだけです",
+	"did you mean %s? set provider (config file, SMSCAST_PROVIDER or --provider) to it":                "%s のことですか？ provider(設定ファイル、SMSCAST_PROVIDER、--provider)をそのように直してください",
+	"drill": "訓練",
+	"e.g. prices: {JP: 0.08} (per segment, 0 or more)": "例: prices: {JP: 0.08}(1通分あたり、0以上)",
+	"indent with spaces (two per level), not tabs":     "字下げはタブではなく半角スペース(1段に2つ)で書いてください",
+	"prices: %s": "prices: %s",
+	"rate: %g must be a number of messages per second, 0 or more":               "rate: %g は1秒あたりの件数(0以上の数)で書いてください",
+	"write the colon after the key in half-width: key: value (e.g. workers: 4)": "キーの後のコロンは半角で書いてください: key: value(例: workers: 4)",
 }

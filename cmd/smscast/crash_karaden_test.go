@@ -40,6 +40,9 @@ func TestKaradenCrashHarnessSIGKILLAndRerunTextsEveryPatientExactlyOnce(t *testi
 			ServerErrors:    0.05,
 			HTMLUnavailable: 0.05,
 			AcceptThenDrop:  0.02,
+			// One number's message is always dropped after it was stored, so that a run meets the
+			// fault whatever the draw; a second create to it would be a duplicate, caught below.
+			For: []karadentest.NumberFault{{To: crashE164(7), Fault: karadentest.FaultAcceptThenDrop}},
 		}),
 	)
 	defer fake.Close()

@@ -32,6 +32,7 @@ type phoneFaults struct {
 	mu    sync.Mutex
 	rng   *rand.Rand
 	drawn map[string]int
+	force map[string]string // a number's first create meets this fault whatever the draw
 	// shares of creates
 	serverError, acceptThen500, acceptThenDrop float64
 }
@@ -57,6 +58,10 @@ func (p *phoneFaults) before(r *http.Request) {
 	case x < p.serverError+p.acceptThen500+p.acceptThenDrop:
 		kind = "accept-then-drop"
 	}
+	if f, ok := p.force[to]; ok {
+		kind = f
+		delete(p.force, to)
+	}
 	if kind != "" {
 		p.drawn[kind]++
 	}
@@ -64,7 +69,11 @@ func (p *phoneFaults) before(r *http.Request) {
 	// Only this number's entries change, and a number has one create in flight at a time: the
 	// fake, which reads its faults once the body is read, applies this draw to this request.
 	p.fake.UpdateFaults(func(f *smsgatetest.Faults) {
-		drop := func(s []string) []string { return slices.DeleteFunc(s, func(v string) bool { return v == to }) }
+		// New slices, never the old ones changed in place: a request in flight holds a copy of
+		// the Faults that shares their arrays.
+		drop := func(s []string) []string {
+			return slices.DeleteFunc(slices.Clone(s), func(v string) bool { return v == to })
+		}
 		f.ServerError, f.AcceptThen500, f.AcceptThenDrop = drop(f.ServerError), drop(f.AcceptThen500), drop(f.AcceptThenDrop)
 		switch kind {
 		case "500":
@@ -80,6 +89,8 @@ func (p *phoneFaults) before(r *http.Request) {
 // newPhoneGate puts a createGate and phoneFaults in front of the fake phone.
 func newPhoneGate(fake *smsgatetest.Server, seed uint64) (*createGate, *phoneFaults) {
 	pf := &phoneFaults{fake: fake, rng: rand.New(rand.NewPCG(seed, seed^0x5a5a)), drawn: map[string]int{},
+		// One number of each fault, so that a run meets them all whatever the draw.
+		force:       map[string]string{crashE164(3): "500", crashE164(5): "accept-then-500", crashE164(7): "accept-then-drop"},
 		serverError: 0.05, acceptThen500: 0.02, acceptThenDrop: 0.03}
 	gate := newCreateGate(fake.Config.Handler, http.StatusAccepted, func(r *http.Request) bool {
 		return r.Method == http.MethodPost && r.URL.Path == "/messages"

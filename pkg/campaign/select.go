@@ -139,8 +139,8 @@ func LoadTestGroup(entries []string, region string, patients *roster.List) (*ros
 	for _, entry := range entries {
 		entry = strings.TrimSpace(entry)
 		st, err := os.Stat(entry)
-		if err != nil && looksLikeFile(entry) {
-			return nil, bad("fix test_group in the config: name an existing list file (relative to the current directory), or write the volunteers' numbers",
+		if err != nil && LooksLikeFile(entry) {
+			return nil, bad("fix test_group in the config: name an existing list file (a relative path is read from the config file's folder), or write the volunteers' numbers",
 				"test_group: %s: no such file", entry)
 		}
 		if err == nil && !st.IsDir() {
@@ -226,10 +226,10 @@ func RenderID(spec, tmplName string, now time.Time) (string, error) {
 	return id, nil
 }
 
-// looksLikeFile tells a test_group entry meant as a file from a phone number: a number has no
+// LooksLikeFile tells a test_group entry meant as a file from a phone number: a number has no
 // path separator and no extension with letters (".csv"), and a mistyped file name must not be
 // read as an invalid number.
-func looksLikeFile(entry string) bool {
+func LooksLikeFile(entry string) bool {
 	if strings.ContainsAny(entry, `/\`) {
 		return true
 	}

@@ -108,7 +108,7 @@ func badCases() []badCase {
 		{name: "an unknown language", args: conf("bad-lang.yaml"), want: `lang "fr": messages are written in ja or en`},
 		{name: "negative workers", args: conf("negative-workers.yaml"), want: "workers: -3 must be between 1 and 1000"},
 		{name: "a test group file that does not exist", args: append(conf("missing-test-group.yaml"), "--test"),
-			want: "test_group: missing-group.csv: no such file"},
+			want: "missing-group.csv: no such file"},
 		{name: "an opt-out file that does not exist", args: conf("missing-optout.yaml"),
 			want: "no-such-optout.csv: no such file: check the path and the file name"},
 		{name: "a config file that does not exist", args: send("{list}", "--config", "{bad}/configs/nope.yaml"),

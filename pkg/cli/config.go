@@ -27,6 +27,7 @@ import (
 	"golang.org/x/text/encoding/japanese"
 	"golang.org/x/text/encoding/unicode"
 
+	"github.com/smscast/smscast/pkg/campaign"
 	"github.com/smscast/smscast/pkg/internal/editdist"
 	"github.com/smscast/smscast/pkg/message"
 	"github.com/smscast/smscast/pkg/schedule"
@@ -157,6 +158,8 @@ func loadConfig(d *Deps, cmd *cobra.Command, path string) (*Config, error) {
 			path = filepath.Join(dir, "smscast", "config.yaml")
 		}
 	}
+	fileDir := "" // the config file's folder: relative paths in the file are relative to it
+	overridden := map[string]bool{}
 	if path != "" {
 		data, err := os.ReadFile(path)
 		switch {
@@ -171,6 +174,7 @@ func loadConfig(d *Deps, cmd *cobra.Command, path string) (*Config, error) {
 			if err := v.ReadConfig(bytes.NewReader(data)); err != nil {
 				return nil, usageErr("fix the file or pass another with --config", "config %s: %v", path, err)
 			}
+			fileDir = filepath.Dir(path)
 		case errors.Is(err, fs.ErrNotExist) && !explicit:
 			// No config file is fine: the defaults run the simulator.
 		default:
@@ -182,12 +186,14 @@ func loadConfig(d *Deps, cmd *cobra.Command, path string) (*Config, error) {
 		env := "SMSCAST_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
 		if val, ok := d.LookupEnv(env); ok {
 			v.Set(key, val)
+			overridden[key] = true
 		}
 	}
 	if cmd != nil {
 		for flag, key := range flagKeys {
 			if f := cmd.Flags().Lookup(flag); f != nil && f.Changed {
 				v.Set(key, f.Value.String())
+				overridden[key] = true
 			}
 		}
 	}
@@ -245,11 +251,22 @@ func loadConfig(d *Deps, cmd *cobra.Command, path string) (*Config, error) {
 	if cfg.loc, err = schedule.LoadLocation(cfg.Timezone); err != nil {
 		return nil, asUsage(err, "fix timezone in the config, e.g. Asia/Tokyo")
 	}
-	for _, p := range []*string{&cfg.Journal, &cfg.ReportDir, &cfg.TemplatesDir, &cfg.OptoutFile, &cfg.Sim.Outbox} {
+	// A path written in the config file is relative to the file's folder, so cron (which runs in
+	// another directory) finds the same files; a path from a flag or the environment is relative
+	// to the current directory, as a shell user expects.
+	inFile := func(key string) bool { return fileDir != "" && v.InConfig(key) && !overridden[key] }
+	for key, p := range map[string]*string{"journal": &cfg.Journal, "report_dir": &cfg.ReportDir,
+		"templates_dir": &cfg.TemplatesDir, "optout_file": &cfg.OptoutFile, "sim.outbox": &cfg.Sim.Outbox} {
 		*p = expandHome(d, *p)
+		if *p != "" && !filepath.IsAbs(*p) && inFile(key) {
+			*p = filepath.Join(fileDir, *p)
+		}
 	}
 	for i := range cfg.TestGroup {
 		cfg.TestGroup[i] = expandHome(d, cfg.TestGroup[i])
+		if e := cfg.TestGroup[i]; inFile("test_group") && campaign.LooksLikeFile(e) && !filepath.IsAbs(e) {
+			cfg.TestGroup[i] = filepath.Join(fileDir, e)
+		}
 	}
 	if cfg.Journal == "" {
 		dir := dataDir(d)

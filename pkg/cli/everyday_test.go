@@ -165,7 +165,8 @@ func TestTestBroadcastReachesOnlyTheTestGroup(t *testing.T) {
 	e := newTestEnv(t)
 	outbox := filepath.Join(e.dir, "outbox.jsonl")
 	e.env["SMSCAST_SIM_OUTBOX"] = outbox
-	cfg := e.write("config.yaml", "test_group: [testdata/test-group.csv, \"080-1234-5602\"]\n")
+	group, _ := filepath.Abs("testdata/test-group.csv") // a relative path would be the config file's folder's
+	cfg := e.write("config.yaml", "test_group: ["+group+", \"080-1234-5602\"]\n")
 	r := e.run("send", "outage", "--config", cfg, "--to", reminders, "--test", "--yes", "--json", "--report-dir", e.dir)
 	if r.code != ExitOK {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)

@@ -60,6 +60,10 @@ func ParseRows(spec string) (map[int]bool, error) {
 		part = strings.TrimSpace(part)
 		lo, hi, isRange := strings.Cut(part, "-")
 		a, err := strconv.Atoi(strings.TrimSpace(lo))
+		if err == nil && a == 1 {
+			return nil, inputErr(fmt.Errorf("--rows %q: row 1 is the header; the first patient is row 2", spec),
+				"write row numbers as Excel shows them, e.g. --rows 2,7,10-12")
+		}
 		if err != nil || a < 2 {
 			return nil, bad(part)
 		}
@@ -114,6 +118,19 @@ func (s *Selection) Apply(list *roster.List, today time.Time) error {
 			sendable++
 		}
 		kept = append(kept, r)
+	}
+	if s.Rows != nil && len(list.Rows) > 0 {
+		last := list.Rows[len(list.Rows)-1].Row
+		beyond := 0
+		for r := range s.Rows {
+			if r > last {
+				beyond++
+			}
+		}
+		if beyond == len(s.Rows) {
+			return bad(fmt.Sprintf("the list's rows are 2–%d (as Excel numbers them): check the row numbers", last),
+				"--rows: every row given is beyond the last row of %s (%d)", list.Path, last)
+		}
 	}
 	list.Rows = kept
 	return nil

@@ -201,6 +201,7 @@ func loadConfig(d *Deps, cmd *cobra.Command, path string) (*Config, error) {
 	var cfg Config
 	err := v.UnmarshalExact(&cfg, viper.DecodeHook(mapstructure.ComposeDecodeHookFunc(
 		mapstructure.StringToTimeDurationHookFunc(),
+		intsFromString,
 		mapstructure.StringToSliceHookFunc(","),
 	)))
 	if err != nil {
@@ -371,6 +372,25 @@ func badPrice(prices map[string]float64) string {
 		}
 	}
 	return ""
+}
+
+// intsFromString reads a list of whole numbers written in one string, as the environment gives it
+// (SMSCAST_SMSGATE_SIM_NUMBERS=1,2 or "[1, 2]"); StringToSliceHookFunc splits only into strings.
+func intsFromString(from, to reflect.Type, data any) (any, error) {
+	s, ok := data.(string)
+	if !ok || from.Kind() != reflect.String || to != reflect.TypeFor[[]int]() {
+		return data, nil
+	}
+	fields := strings.FieldsFunc(strings.Trim(strings.TrimSpace(s), "[]"), func(r rune) bool { return r == ',' || r == ' ' })
+	out := make([]int, 0, len(fields))
+	for _, f := range fields {
+		n, err := strconv.Atoi(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a list of whole numbers, e.g. 1,2", s)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 // strictDecode decodes data into a Config, refusing unknown keys.

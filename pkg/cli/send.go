@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -74,6 +75,11 @@ accepted is sent again.`,
   smscast send reschedule --to patients.csv --var old_time=9:00 --var new_time=13:00
   smscast send outage --to patients.csv --dry-run --json`,
 		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 1 && o.To == "" && looksLikeList(args[1]) {
+				// The list, written without --to: the most common slip.
+				return hintf(usageErr("", "unexpected argument %q: the patient list is given with --to", args[1]),
+					"did you mean: smscast send %s --to %s", args[0], args[1])
+			}
 			if len(args) > 1 {
 				// Usually a --var written with a space instead of "=", or a value with spaces.
 				return usageErr(`write --var KEY=VALUE with "=", and quote a value with spaces: --var when="13:00 (午後)"`,
@@ -294,7 +300,7 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 		return nil
 	}
 	if n := plan.ToSend(); n > 0 {
-		if err := confirm(d, o, n); err != nil {
+		if err := confirm(ctx, d, o, n); err != nil {
 			return err
 		}
 	}
@@ -337,6 +343,17 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 		p.Fprintf(out, "Campaign %s grows: %d more messages to send.\n", c.ID, sess.Added)
 	}
 	return runCampaign(ctx, d, o, cfg, spec, sender, j, c, in, plan.List, sess.Resumed, primary, backups)
+}
+
+// looksLikeList tells an argument that names a patient list (a .csv/.tsv/.txt file, or a file
+// that exists) from a stray template word.
+func looksLikeList(arg string) bool {
+	switch strings.ToLower(filepath.Ext(arg)) {
+	case ".csv", ".tsv", ".txt", ".xlsx", ".xls":
+		return true
+	}
+	st, err := os.Stat(arg)
+	return err == nil && st.Mode().IsRegular()
 }
 
 // recordSend records a send's step in the audit trail: the campaign, its template and a hash of
@@ -621,7 +638,7 @@ func asUsageT(t *message.Template, err error) (*message.Template, error) {
 }
 
 // confirm asks before sending on a terminal and refuses without one unless --yes was given.
-func confirm(d *Deps, o *sendOptions, n int) error {
+func confirm(ctx context.Context, d *Deps, o *sendOptions, n int) error {
 	if o.Yes {
 		return nil
 	}
@@ -630,9 +647,26 @@ func confirm(d *Deps, o *sendOptions, n int) error {
 			"not a terminal: refusing to send without --yes")
 	}
 	d.ui().Fprintf(d.Stderr, "Send %d messages now? [y/N] ", n)
-	line, err := bufio.NewReader(d.Stdin).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return failErr(err, "")
+	// Ctrl-C at the prompt answers it: the read goes on in the background, and nothing is sent.
+	type answer struct {
+		line string
+		err  error
+	}
+	got := make(chan answer, 1)
+	go func() {
+		line, err := bufio.NewReader(d.Stdin).ReadString('\n')
+		got <- answer{line, err}
+	}()
+	var line string
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(d.Stderr)
+		return &exitError{code: ExitInterrupted, err: errorf("not sent: interrupted at the prompt")}
+	case a := <-got:
+		if a.err != nil && !errors.Is(a.err, io.EOF) {
+			return failErr(a.err, "")
+		}
+		line = a.line
 	}
 	if promptYes(line) {
 		return nil

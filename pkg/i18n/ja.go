@@ -544,4 +544,8 @@ var ja = map[string]string{
 	"prices: %s": "prices: %s",
 	"rate: %g must be a number of messages per second, 0 or more":               "rate: %g は1秒あたりの件数(0以上の数)で書いてください",
 	"write the colon after the key in half-width: key: value (e.g. workers: 4)": "キーの後のコロンは半角で書いてください: key: value(例: workers: 4)",
+	"not sent: interrupted at the prompt":                                       "送信していません: 確認の途中で中断しました",
+	"unexpected argument %q: the patient list is given with --to":               "余分な引数 %q があります: 名簿は --to で指定します",
+	"did you mean: smscast send %s --to %s":                                     "次のようにしますか: smscast send %s --to %s",
+	"write row numbers as Excel shows them, e.g. --rows 2,7,10-12":              "行番号は Excel の表示どおりに書いてください。例: --rows 2,7,10-12",
 }

@@ -163,7 +163,7 @@ func TestTheJapaneseReportReadsAsPlainWords(t *testing.T) {
 	if r := byRow["2"]; r[9] != "2026/11/21 18:00" {
 		t.Errorf("time %q, want Japan time as Excel reads it", r[9])
 	}
-	if r := byRow["4"]; r[10] != "5行目と同じ送信" {
+	if r := byRow["4"]; r[10] != "5行目と同じ送信(2行で1通)" {
 		t.Errorf("同じ送信 %q", r[10])
 	}
 }

@@ -11,14 +11,15 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gocarina/gocsv"
 
 	"github.com/smscast/smscast/pkg/journal"
+	"github.com/smscast/smscast/pkg/roster"
 )
 
 // Row is one patient row of the delivery report.
@@ -32,16 +33,32 @@ type Row struct {
 	ErrorCode string `csv:"error_code" json:"error_code,omitempty"`
 	MessageID string `csv:"message_id" json:"message_id,omitempty"`
 	Time      string `csv:"time" json:"time,omitempty"`
-	SentWith  string `csv:"sent_with" json:"sent_with,omitempty"` // other rows one shared message covered
+	// SentWith names the group of rows one shared message covered: on the group's first row the
+	// other rows ("rows 5, 9–12 (group of 6)"), on the others the first row ("row 4 (group of
+	// 6)"). Each row is listed once, so the report grows with the list, not with its square.
+	SentWith string `csv:"sent_with" json:"sent_with,omitempty"`
+	// Group is the first row of the group (its ID) and GroupSize how many rows it has; both are
+	// zero for a message to one row.
+	Group     int `csv:"-" json:"group,omitempty"`
+	GroupSize int `csv:"-" json:"group_size,omitempty"`
 
 	at     time.Time // Time, for the Japanese CSV
-	others []int     // the rows of SentWith
+	others string    // on a group's first row: the other rows, compactly (roster.RowRanges)
 }
 
 // Rows expands deliveries into one report row per patient row, in list order.
 func Rows(ds []journal.Delivery) []Row {
-	var rows []Row
+	n := 0
 	for _, d := range ds {
+		n += len(d.Patients)
+	}
+	rows := make([]Row, 0, n)
+	for _, d := range ds {
+		var stamp string
+		if !d.UpdatedAt.IsZero() {
+			stamp = d.UpdatedAt.Format(time.RFC3339) // once per delivery: shared by its rows
+		}
+		first, size, others := group(d.Patients)
 		for _, p := range d.Patients {
 			r := Row{
 				Row:       p.Row,
@@ -52,14 +69,17 @@ func Rows(ds []journal.Delivery) []Row {
 				Reason:    d.Reason,
 				ErrorCode: d.ErrorCode,
 				MessageID: d.ProviderID,
+				Time:      stamp,
+				at:        d.UpdatedAt,
 			}
-			if !d.UpdatedAt.IsZero() {
-				r.Time = d.UpdatedAt.Format(time.RFC3339)
-				r.at = d.UpdatedAt
-			}
-			if len(d.Patients) > 1 {
-				r.others = otherRows(d.Patients, p.Row)
-				r.SentWith = "rows " + joinInts(r.others, " ")
+			if size > 1 {
+				r.Group, r.GroupSize = first, size
+				if p.Row == first {
+					r.others = others
+					r.SentWith = plural(size-1, "row ", "rows ") + others + groupOf(size, LangEN)
+				} else {
+					r.SentWith = "row " + strconv.Itoa(first) + groupOf(size, LangEN)
+				}
 			}
 			rows = append(rows, r)
 		}
@@ -68,22 +88,41 @@ func Rows(ds []journal.Delivery) []Row {
 	return rows
 }
 
-func otherRows(ps []journal.Patient, self int) []int {
-	var rows []int
-	for _, p := range ps {
-		if p.Row != self {
-			rows = append(rows, p.Row)
-		}
+// group is the first row of the patients one message covered, their number, and the other rows
+// named compactly (computed once per delivery).
+func group(ps []journal.Patient) (first, size int, others string) {
+	if len(ps) < 2 {
+		return 0, len(ps), ""
 	}
-	return rows
+	rows := make([]int, len(ps))
+	for i, p := range ps {
+		rows[i] = p.Row
+	}
+	slices.Sort(rows)
+	return rows[0], len(rows), roster.RowRanges(rows[1:])
 }
 
-func joinInts(v []int, sep string) string {
-	s := make([]string, len(v))
-	for i, n := range v {
-		s[i] = strconv.Itoa(n)
+func groupOf(size int, lang string) string {
+	if lang == LangJA {
+		return "(" + thousands(size) + "行で1通)"
 	}
-	return strings.Join(s, sep)
+	return " (group of " + thousands(size) + ")"
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// thousands writes n with thousands separators: 1,000,000.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // Reached reports whether a delivery in state s needs no phone call.
@@ -241,8 +280,12 @@ func reportCSV(rows []Row, opt Options) ([]byte, error) {
 	for _, r := range rows {
 		s := journal.State(r.State)
 		sentWith := ""
-		if len(r.others) > 0 {
-			sentWith = joinInts(r.others, ", ") + "行目と同じ送信"
+		switch {
+		case r.GroupSize < 2:
+		case r.Row == r.Group:
+			sentWith = r.others + "行目と同じ送信" + groupOf(r.GroupSize, LangJA)
+		default:
+			sentWith = strconv.Itoa(r.Group) + "行目と同じ送信" + groupOf(r.GroupSize, LangJA)
 		}
 		table = append(table, []string{strconv.Itoa(r.Row), r.Name, r.Phone, r.E164, stateWords[s].in(LangJA),
 			situation(s, r.Reason, "", LangJA), r.Reason, r.ErrorCode, r.MessageID, localTime(r.at, opt, LangJA), sentWith})
@@ -287,7 +330,9 @@ func tableBytes(table [][]string) ([]byte, error) {
 }
 
 // WriteFile replaces path atomically with data, readable only by its owner. A missing directory is
-// created 0700.
+// created 0700. The data goes to a new temporary file (created exclusively, so never a link
+// someone planted) that is renamed over path: a symbolic link at path is replaced, never
+// followed, and the file is 0600 whatever mode an earlier one had.
 func WriteFile(path string, data []byte) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {

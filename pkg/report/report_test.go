@@ -41,7 +41,8 @@ func TestRowsGiveOnePatientPerRowInListOrder(t *testing.T) {
 	if want := []int{2, 3, 4, 5, 6, 7}; !slices.Equal(got, want) {
 		t.Fatalf("rows %v, want %v", got, want)
 	}
-	if rows[2].SentWith != "rows 5" || rows[3].SentWith != "rows 4" || rows[2].MessageID != "SM2" {
+	if rows[2].SentWith != "row 5 (group of 2)" || rows[3].SentWith != "row 4 (group of 2)" || rows[2].MessageID != "SM2" ||
+		rows[2].Group != 4 || rows[3].Group != 4 || rows[3].GroupSize != 2 {
 		t.Errorf("a shared message must name the other rows it covered: %+v %+v", rows[2], rows[3])
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -14,6 +15,12 @@ type Problem struct {
 	Reason string `json:"reason"`
 	Class  Class  `json:"class"`
 	Column string `json:"column,omitempty"` // the phone column, only when the list has several and the row has a number
+	// For the rows of a number on more than MaxShare rows, one Problem stands for them all: Row
+	// is the first of them, Rows names every one compactly and Count says how many.
+	Rows  string `json:"rows,omitempty"`
+	Count int    `json:"count,omitempty"`
+
+	dupOf int // for Duplicate: the row that keeps the number
 }
 
 // CheckReport is list hygiene: what was detected, counts per class and every problem row.
@@ -24,7 +31,9 @@ type Problem struct {
 // number appeared on an earlier row; Landline counts fixed lines only, with VoIP (JP 050),
 // TollFree (0120, 0800) and Pager apart; Invalid includes valid numbers of kinds that cannot take
 // an SMS (premium rate, 0570, …). The classes add up to Rows. Problems lists every row that is not
-// Sendable, duplicates included, in row order.
+// Sendable, duplicates included, in row order, except that the repeats of a number on more than
+// MaxShare rows are one Problem (with Rows and Count), so that the report stays small however
+// damaged the list: the number itself is in Shared, and in Warnings.
 type CheckReport struct {
 	Rows         int       `json:"rows"`
 	Sendable     int       `json:"sendable"`
@@ -42,11 +51,14 @@ type CheckReport struct {
 	PhoneColumn  string    `json:"phone_column"`
 	PhoneColumns []string  `json:"phone_columns"`
 	NameColumn   string    `json:"name_column"`
+	MaxShare     int       `json:"max_share"` // rows one number may be on before it is in Shared
+	Shared       []Shared  `json:"shared"`    // numbers on more than MaxShare rows: a data problem
 	Warnings     []string  `json:"warnings"`
 	Problems     []Problem `json:"problems"`
 
 	path     string
 	complete bool
+	over     map[int]*Problem // by first row: the one Problem for the repeats of an over-shared number
 }
 
 // Check reads a whole list, streaming, and reports on it. When the list cannot be read to the
@@ -56,7 +68,7 @@ type CheckReport struct {
 func Check(path string, opts Options) (*CheckReport, error) {
 	f, err := openFile(path)
 	if err != nil {
-		return &CheckReport{path: path, Problems: []Problem{}, Warnings: []string{}}, err
+		return &CheckReport{path: path, Problems: []Problem{}, Warnings: []string{}, Shared: []Shared{}, MaxShare: opts.maxShare()}, err
 	}
 	defer f.Close()
 	return CheckReader(f, path, opts)
@@ -64,11 +76,12 @@ func Check(path string, opts Options) (*CheckReport, error) {
 
 // CheckReader is Check over any reader; name is how the report and errors refer to it.
 func CheckReader(r io.Reader, name string, opts Options) (*CheckReport, error) {
-	rep := &CheckReport{path: name, Problems: []Problem{}, Warnings: []string{}}
+	rep := &CheckReport{path: name, Problems: []Problem{}, Warnings: []string{}, Shared: []Shared{}, MaxShare: opts.maxShare()}
 	meta, err := scan(r, name, opts, true, func(row Row) error {
 		rep.add(row)
 		return nil
 	})
+	rep.collapse(meta.Shared)
 	if len(meta.PhoneColumns) <= 1 {
 		for i := range rep.Problems {
 			rep.Problems[i].Column = ""
@@ -88,6 +101,11 @@ func CheckReader(r io.Reader, name string, opts Options) (*CheckReport, error) {
 		return rep, err
 	}
 	rep.complete = true
+	for _, sh := range rep.Shared {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf(
+			"%s is on %s rows (rows %s), more than %d: one message reaches them all and the call list cannot tell the patients apart; check whether an office number was entered for every patient or the export is damaged",
+			sh.Phone, thousands(sh.Count), sh.Rows, rep.MaxShare))
+	}
 	if rep.Sendable == 0 {
 		rep.Warnings = append(rep.Warnings, "no row has a number that can receive SMS: check the phone column and --region")
 	} else if rep.Invalid*2 > rep.Rows {
@@ -130,11 +148,54 @@ func (rep *CheckReport) add(row Row) {
 	case OptedOut:
 		rep.OptedOut++
 	}
-	p := Problem{Row: row.Row, Value: row.Phone, Reason: row.Reason, Class: row.Class}
+	p := Problem{Row: row.Row, Value: row.Phone, Reason: row.Reason, Class: row.Class, dupOf: row.DuplicateOf}
 	if row.Class != Empty {
 		p.Column = row.PhoneColumn
 	}
+	if row.overShared {
+		// From here on the number's repeats are one Problem; the ones listed before it are
+		// dropped by collapse. So at most MaxShare rows of any number are held.
+		if rep.over == nil {
+			rep.over = make(map[int]*Problem)
+		}
+		if g := rep.over[row.DuplicateOf]; g != nil {
+			g.Count++
+			return
+		}
+		p.Count = 1
+		rep.over[row.DuplicateOf] = &p
+		return
+	}
 	rep.Problems = append(rep.Problems, p)
+}
+
+// collapse replaces the repeats of every over-shared number by one Problem naming their rows.
+func (rep *CheckReport) collapse(shared []Shared) {
+	rep.Shared = append(rep.Shared[:0], shared...)
+	if len(rep.over) == 0 {
+		return
+	}
+	out := rep.Problems[:0]
+	for _, p := range rep.Problems {
+		if p.Class == Duplicate && rep.over[p.dupOf] != nil {
+			continue
+		}
+		out = append(out, p)
+	}
+	for _, sh := range shared {
+		g := rep.over[sh.FirstRow]
+		if g == nil {
+			continue
+		}
+		// The repeats are every row of the number but the first: Shared.Rows without it.
+		g.Row, g.Rows = sh.set.rest()
+		g.Count = sh.Count - 1
+		g.Reason = fmt.Sprintf("same number as row %d, on %s rows in all", sh.FirstRow, thousands(sh.Count))
+		out = append(out, *g)
+	}
+	slices.SortStableFunc(out, func(a, b Problem) int { return a.Row - b.Row })
+	rep.Problems = out
+	rep.over = nil
 }
 
 // OK reports whether the list was read to the end and at least one row can receive the message.
@@ -208,6 +269,10 @@ func (rep *CheckReport) WriteText(w io.Writer) error {
 				v = "(blank)"
 			} else if p.Column != "" {
 				v += " in " + p.Column
+			}
+			if p.Rows != "" {
+				fmt.Fprintf(bw, "  rows %s: %s: %s\n", p.Rows, v, p.Reason)
+				continue
 			}
 			fmt.Fprintf(bw, "  row %d: %s: %s\n", p.Row, v, p.Reason)
 		}

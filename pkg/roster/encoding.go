@@ -147,7 +147,36 @@ func sniff(p []byte) string {
 	if utf8.Valid(trimPartialRune(p)) {
 		return EncodingUTF8
 	}
+	if firstNonASCIILineIsUTF8(p) {
+		// A UTF-8 header over rows in CP932 (rows pasted from another export): reading it all as
+		// CP932 would turn the headers into mojibake. Read it as UTF-8, so the first CP932 row is
+		// named as the one that differs.
+		return EncodingUTF8
+	}
 	return EncodingCP932
+}
+
+// firstNonASCIILineIsUTF8 reports whether the first line of p with non-ASCII bytes is UTF-8
+// with at least two multi-byte characters: a line of CP932 Japanese is almost never that.
+func firstNonASCIILineIsUTF8(p []byte) bool {
+	for len(p) > 0 {
+		line := p
+		if i := bytes.IndexByte(p, '\n'); i >= 0 {
+			line, p = p[:i], p[i+1:]
+		} else {
+			p = nil
+		}
+		multi := 0
+		for _, c := range line {
+			if c >= 0xC0 {
+				multi++
+			}
+		}
+		if !isASCII(string(line)) {
+			return utf8.Valid(line) && multi >= 2 && p != nil
+		}
+	}
+	return false
 }
 
 // sniffAhead reads on until a chunk holds non-ASCII bytes and sniffs that chunk.

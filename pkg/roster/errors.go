@@ -39,6 +39,9 @@ func (e *Error) Unwrap() error { return e.Err }
 // for more than maxRecordBytes; it keeps a 100 MB field from being read into memory.
 var errRecordTooLong = errors.New("record too long")
 
+// errListTooLarge is a list beyond MaxRows or MaxBytes.
+var errListTooLarge = errors.New("list too large")
+
 const (
 	// maxFieldBytes caps one cell. A real cell (a name, a number, a note) is far smaller; a longer
 	// one is a quote that never closes or a file that is not a patient list.

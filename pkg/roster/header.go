@@ -15,18 +15,19 @@ import (
 // mobile number. 緊急連絡先 (emergency contact) is deliberately absent: it is a relative's number.
 var (
 	phoneTiers = [][]string{
-		{"携帯", "携帯電話", "携帯番号", "携帯電話番号", "ケータイ", "スマホ", "mobile", "mobilephone", "mobilenumber",
+		{"携帯", "携帯電話", "携帯番号", "携帯電話番号", "ケータイ", "スマホ", "携帯tel", "tel携帯", "携帯電話tel",
+			"電話携帯", "電話番号携帯", "携帯no", "mobile", "mobilephone", "mobilenumber",
 			"mobilephonenumber", "mobileno", "cell", "cellphone", "cellnumber", "cellphonenumber", "cellular", "sms"},
 		{"電話番号", "電話", "連絡先", "連絡先電話番号", "連絡先電話", "本人連絡先", "tel", "telno", "telephone",
 			"telephonenumber", "phone", "phonenumber", "phoneno", "contact", "contactnumber"},
-		{"自宅", "自宅電話", "自宅電話番号", "自宅番号", "自宅tel", "固定電話", "固定電話番号", "home", "homephone",
+		{"自宅", "自宅電話", "自宅電話番号", "自宅番号", "自宅tel", "tel自宅", "電話自宅", "電話番号自宅", "固定電話", "固定電話番号", "home", "homephone",
 			"hometel", "homenumber", "landline"},
 	}
 	fullNameAliases = []string{"氏名", "名前", "お名前", "患者名", "患者氏名", "患者様名", "患者様氏名", "name",
 		"fullname", "patientname", "patient"}
 	lastNameAliases  = []string{"姓", "苗字", "名字", "last", "lastname", "surname", "familyname"}
 	firstNameAliases = []string{"名", "first", "firstname", "givenname", "forename"}
-	kanaNameAliases  = []string{"フリガナ", "ふりがな", "カナ", "カナ氏名", "氏名カナ", "氏名(カナ)", "氏名(フリガナ)",
+	kanaNameAliases  = []string{"フリガナ", "ふりがな", "カナ", "カナ氏名", "氏名カナ", "氏名フリガナ",
 		"カナ名", "kana", "furigana", "kananame", "namekana"}
 
 	// Numbers staff may call but that are never texted: a relative's or a workplace's.
@@ -41,13 +42,14 @@ var (
 )
 
 // headerKey is the form in which headers are compared: NFKC (full-width letters and digits,
-// half-width katakana), lowercase, without spaces or the separators people put between words,
-// and without a trailing number (電話番号2, tel1).
+// half-width katakana, full-width brackets), lowercase, without spaces, brackets or the
+// separators people put between words, and without a trailing number (電話番号2, tel1). So
+// TEL（携帯）, ＴＥＬ【携帯】 and tel(携帯) all read tel携帯.
 func headerKey(h string) string {
 	h = strings.ToLower(norm.NFKC.String(h))
 	var b strings.Builder
 	for _, r := range h {
-		if unicode.IsSpace(r) || strings.ContainsRune("_-.・:：/", r) {
+		if unicode.IsSpace(r) || strings.ContainsRune("_-.・:：/()[]{}【】「」『』〔〕〈〉《》<>", r) {
 			continue
 		}
 		b.WriteRune(r)

@@ -44,6 +44,48 @@ type Options struct {
 	// OptOut reports numbers that must not be sent to; they become OptedOut. It is called from
 	// the goroutine that called Load, Scan or Check, in row order, only for sendable numbers.
 	OptOut func(e164 string) bool
+	// MaxShare is how many rows may share one number before the list is reported as having a
+	// data problem (Meta.Shared, CheckReport.Shared): a family shares a phone, but a number on
+	// hundreds of rows is a care home's office entered for every resident, or a damaged export.
+	// 0 means DefaultMaxShare; a negative value turns the report off.
+	MaxShare int
+
+	// For tests of the limits: 0 means MaxRows and MaxBytes.
+	maxRows  int
+	maxBytes int64
+}
+
+// DefaultMaxShare is Options.MaxShare when it is zero: more rows than a household or a small
+// group home would put on one phone.
+const DefaultMaxShare = 20
+
+// The largest list smscast reads. A clinic's list has hundreds of rows and a hospital group's
+// tens of thousands; a million rows at the longest plausible row (about 1 KiB with notes) is
+// 1 GiB. Beyond either limit the file is not one clinic's patients (or it is damaged), and
+// refusing it keeps check and send within their memory and time bounds (a million rows are
+// checked in seconds under 200 MB). The error names the limit.
+const (
+	MaxRows  = 1_000_000 // data rows, blank rows not counted
+	MaxBytes = 1 << 30   // bytes of the file as stored (1 GiB)
+)
+
+func (o Options) maxShare() int {
+	if o.MaxShare == 0 {
+		return DefaultMaxShare
+	}
+	return o.MaxShare
+}
+
+// Shared is a number on more rows than Options.MaxShare: a data problem to show before sending,
+// since one message reaches them all and the call list cannot tell the patients apart.
+type Shared struct {
+	Phone    string `json:"phone"`          // as written on the first row that repeats it
+	E164     string `json:"e164,omitempty"` // when the reader computed it (not in check)
+	FirstRow int    `json:"first_row"`      // the row that keeps the number (sendable)
+	Count    int    `json:"count"`          // rows with the number, the first included
+	Rows     string `json:"rows"`           // every one of them, compactly: "2–1000001"
+
+	set *rowSet
 }
 
 // Row is one data row of the list.
@@ -57,6 +99,8 @@ type Row struct {
 	Class       Class
 	Reason      string // plain words, for the report and the call list; empty when sendable
 	DuplicateOf int    // for Duplicate: the row where the number first appeared
+
+	overShared bool // for Duplicate: by this row the number is on more than Options.MaxShare rows
 
 	// For the call list: every number staff could dial, and who the patient is.
 	Numbers []Number // every phone-like column (Meta.NumberColumns), blank cells included
@@ -84,6 +128,7 @@ type List struct {
 
 	PhoneColumns []string // every phone column, in the order they are tried
 	BlankRows    int      // rows with every cell blank, skipped
+	Shared       []Shared // numbers on more rows than Options.MaxShare, by first row
 
 	NumberColumns []string // every phone-like column, texted or only called, in list order
 	IDColumn      string   // "" when the list has none; likewise KanaColumn and NotesColumn
@@ -105,7 +150,7 @@ func Load(path string, opts Options) (*List, error) {
 	return &List{
 		Path: meta.Path, Encoding: meta.Encoding, Delimiter: meta.Delimiter, Header: meta.Header,
 		PhoneColumn: meta.PhoneColumn, NameColumn: meta.NameColumn, Rows: rows,
-		PhoneColumns: meta.PhoneColumns, BlankRows: meta.BlankRows,
+		PhoneColumns: meta.PhoneColumns, BlankRows: meta.BlankRows, Shared: meta.Shared,
 		NumberColumns: meta.NumberColumns, IDColumn: meta.IDColumn, KanaColumn: meta.KanaColumn,
 		NotesColumn: meta.NotesColumn,
 	}, nil

@@ -346,7 +346,7 @@ func TestBadListsGiveOneClearError(t *testing.T) {
 		{"bytes that are not CP932", "bad_cp932.csv", Options{},
 			"testdata/bad_cp932.csv row 3: bytes that are not Shift_JIS (CP932) text: the file is damaged or mixes encodings: re-export it, or pass --encoding utf-8 if it is UTF-8"},
 		{"a CP932 list read as UTF-8 on request", "clinic.cp932.csv", Options{Encoding: "UTF-8"},
-			"testdata/clinic.cp932.csv row 1: text that is not valid UTF-8: the file mixes encodings: re-export it, or pass --encoding cp932 if it is Shift_JIS"},
+			"testdata/clinic.cp932.csv row 1: the file is not UTF-8: it looks like CP932 (Shift_JIS): drop --encoding to detect it, or use --encoding cp932"},
 		{"an unknown encoding", "clinic.utf8.csv", Options{Encoding: "latin1"},
 			`testdata/clinic.utf8.csv: unknown encoding "latin1": use utf-8, cp932 (Shift_JIS) or utf-16le, or leave it out to detect it`},
 		{"an unknown region", "clinic.utf8.csv", Options{Region: "XX"},

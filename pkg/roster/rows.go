@@ -1,6 +1,7 @@
 package roster
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -58,4 +59,18 @@ func (s *rowSet) String() string {
 		}
 	}
 	return b.String()
+}
+
+// rest is the set without its first row: its second row and the rest named compactly.
+func (s *rowSet) rest() (int, string) {
+	if s.n < 2 {
+		return 0, ""
+	}
+	t := rowSet{runs: slices.Clone(s.runs), n: s.n - 1}
+	if t.runs[0][0] == t.runs[0][1] {
+		t.runs = t.runs[1:]
+	} else {
+		t.runs[0][0]++
+	}
+	return int(t.runs[0][0]), t.String()
 }

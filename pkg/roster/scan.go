@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,6 +25,7 @@ type Meta struct {
 	NameColumn   string   // "氏名", or "姓+名" for joined columns, or "" when there is none
 	Rows         int      // data rows passed to fn (blank rows are not counted)
 	BlankRows    int      // rows with every cell blank: skipped, they are not patients
+	Shared       []Shared // numbers on more rows than Options.MaxShare, by first row
 
 	NumberColumns []string // every phone-like column (texted, or only called such as 緊急連絡先), in list order
 	IDColumn      string   // patient ID column (患者番号, カルテ番号, ID, …), "" when there is none
@@ -51,21 +53,105 @@ func ScanReader(r io.Reader, name string, opts Options, fn func(Row) error) (Met
 }
 
 func openFile(path string) (*os.File, error) {
-	f, err := os.Open(path)
-	if err != nil {
+	return openList(path, MaxBytes)
+}
+
+// openList opens a list file. What the path leads to is checked before the open: opening a FIFO
+// blocks until something writes to it (forever, and deaf to the first Ctrl-C), and a device
+// never ends. A link to a regular file is read (lists live on shared drives and behind
+// shortcuts); the file's size is checked against the limit before a byte is read.
+func openList(path string, maxBytes int64) (*os.File, error) {
+	openErr := func(err error) error {
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
-			return nil, &Error{Path: path, Msg: "no such file", Hint: "check the path and the file name", Err: err}
+			return &Error{Path: path, Msg: "no such file", Hint: "check the path and the file name", Err: err}
 		case errors.Is(err, fs.ErrPermission):
-			return nil, &Error{Path: path, Msg: "permission denied", Hint: "check that you may read the file", Err: err}
+			return &Error{Path: path, Msg: "permission denied", Hint: "check that you may read the file", Err: err}
 		}
-		return nil, &Error{Path: path, Msg: "cannot open the list", Err: err}
+		return &Error{Path: path, Msg: "cannot open the list", Err: err}
 	}
-	if st, err := f.Stat(); err == nil && st.IsDir() {
-		f.Close()
-		return nil, &Error{Path: path, Msg: "this is a folder, not a list", Hint: "name the CSV file inside it"}
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, openErr(err)
+	}
+	if e := notAList(path, st, maxBytes); e != nil {
+		return nil, e
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, openErr(err)
+	}
+	if st, err := f.Stat(); err == nil {
+		// The path may have changed between the two looks: check what was opened.
+		if e := notAList(path, st, maxBytes); e != nil {
+			f.Close()
+			return nil, e
+		}
 	}
 	return f, nil
+}
+
+func notAList(path string, st fs.FileInfo, maxBytes int64) *Error {
+	switch {
+	case st.IsDir():
+		return &Error{Path: path, Msg: "this is a folder, not a list", Hint: "name the CSV file inside it"}
+	case !st.Mode().IsRegular():
+		return &Error{Path: path, Msg: "not a regular file (a pipe, a device or a socket)",
+			Hint: "save the list as a file and name that file"}
+	case st.Size() > maxBytes:
+		return tooLarge(path, 0, maxBytes)
+	}
+	return nil
+}
+
+func tooLarge(path string, row int, maxBytes int64) *Error {
+	return &Error{Path: path, Row: row, Err: errListTooLarge,
+		Msg:  "the list is larger than " + byteSize(maxBytes) + ", the most smscast reads",
+		Hint: "this is not one clinic's patient list, or the export is damaged: check the file, or split it"}
+}
+
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return strconv.FormatInt(n>>30, 10) + " GiB"
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + " MiB"
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return strconv.FormatInt(n>>10, 10) + " KiB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
+}
+
+// limitReader fails once more than max bytes were read, for lists that are not files (standard
+// input, an upload). It seeks when what it reads seeks, so encoding detection can look ahead.
+type limitReader struct {
+	r   io.Reader
+	n   int64
+	max int64
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	if l.n > l.max {
+		return 0, errListTooLarge
+	}
+	n, err := l.r.Read(p)
+	l.n += int64(n)
+	if l.n > l.max {
+		return n, errListTooLarge
+	}
+	return n, err
+}
+
+func (l *limitReader) Seek(off int64, whence int) (int64, error) {
+	s, ok := l.r.(io.Seeker)
+	if !ok {
+		return 0, errors.New("not seekable")
+	}
+	pos, err := s.Seek(off, whence)
+	if err == nil {
+		l.n = pos
+	}
+	return pos, err
 }
 
 // regionCode validates a region such as Options.Region; "" means JP.
@@ -117,7 +203,15 @@ func scan(r io.Reader, name string, opts Options, lean bool, fn func(Row) error)
 		return meta, &Error{Path: name, Msg: "unknown encoding " + strconv.Quote(opts.Encoding),
 			Hint: "use utf-8, cp932 (Shift_JIS) or utf-16le, or leave it out to detect it"}
 	}
-	lr, header, headerRow, err := openList(r, name, forced)
+	maxBytes, maxRows := opts.maxBytes, opts.maxRows
+	if maxBytes <= 0 {
+		maxBytes = MaxBytes
+	}
+	if maxRows <= 0 {
+		maxRows = MaxRows
+	}
+	r = &limitReader{r: r, max: maxBytes}
+	lr, header, headerRow, err := openReader(r, name, forced, maxBytes)
 	if err != nil {
 		return meta, err
 	}
@@ -141,6 +235,7 @@ func scan(r io.Reader, name string, opts Options, lean bool, fn func(Row) error)
 		return cols.keys[i]
 	}
 	meta.IDColumn, meta.KanaColumn, meta.NotesColumn = columnOf(cols.id), columnOf(cols.kana), columnOf(cols.notes)
+	lr.maxRows = maxRows
 
 	workers := max(1, runtime.GOMAXPROCS(0))
 	inFlight := 4 * workers
@@ -183,7 +278,7 @@ func scan(r io.Reader, name string, opts Options, lean bool, fn func(Row) error)
 		close(results)
 	}()
 
-	d := dedup{seen: make(map[uint64]int32)}
+	d := dedup{seen: make(map[uint64]int32), maxShare: opts.maxShare()}
 	pending := make(map[int]*batch)
 	next := 0
 	var stopErr error
@@ -221,6 +316,7 @@ func scan(r io.Reader, name string, opts Options, lean bool, fn func(Row) error)
 			}
 		}
 	}
+	meta.Shared = d.overShared()
 	if stopErr != nil {
 		return meta, stopErr
 	}
@@ -247,6 +343,12 @@ func (lr *listReader) readBatch(seq int) *batch {
 		if blankRecord(rec) {
 			b.blank++
 			continue
+		}
+		if lr.rows++; lr.rows > lr.maxRows {
+			b.err = &Error{Path: lr.path, Row: row, Err: errListTooLarge,
+				Msg:  "the list has more than " + thousands(lr.maxRows) + " patient rows, the most smscast reads",
+				Hint: "this is not one clinic's patient list, or rows were repeated when it was exported: check the file, or split it"}
+			return b
 		}
 		if rec, err = lr.shape(row, rec); err == nil {
 			err = lr.checkCells(row, rec)
@@ -355,10 +457,20 @@ func (w *worker) process(b *batch) {
 	b.cells = nil
 }
 
-// dedup marks opted-out numbers and numbers already seen on an earlier row. It runs in file order.
+// dedup marks opted-out numbers and numbers already seen on an earlier row, and counts the rows
+// of every number that repeats. It runs in file order.
 type dedup struct {
-	seen    map[uint64]int32
-	seenStr map[string]int32
+	seen     map[uint64]int32
+	seenStr  map[string]int32
+	maxShare int              // < 0: no report
+	shares   map[int32]*share // by first row, for numbers seen at least twice
+}
+
+// share is a repeated number: its rows as runs, so memory follows the runs, not the rows (a
+// million copies of one number are one run).
+type share struct {
+	phone, e164 string
+	rows        rowSet
 }
 
 func (d *dedup) apply(s *scanned, optOut func(string) bool) {
@@ -386,5 +498,39 @@ func (d *dedup) apply(s *scanned, optOut func(string) bool) {
 	if dup {
 		s.Class, s.DuplicateOf = Duplicate, int(first)
 		s.Reason = "same number as row " + strconv.Itoa(int(first))
+		if d.maxShare >= 0 {
+			if d.shares == nil {
+				d.shares = make(map[int32]*share)
+			}
+			sh := d.shares[first]
+			if sh == nil {
+				sh = &share{phone: s.Phone, e164: s.E164}
+				sh.rows.add(int(first))
+				d.shares[first] = sh
+			}
+			sh.rows.add(s.Row.Row)
+			s.overShared = sh.rows.n > d.maxShare
+		}
 	}
+}
+
+// overShared lists the numbers on more than maxShare rows, by first row.
+func (d *dedup) overShared() []Shared {
+	var out []Shared
+	for first, sh := range d.shares {
+		if sh.rows.n > d.maxShare {
+			out = append(out, Shared{Phone: sh.phone, E164: sh.e164, FirstRow: int(first), Count: sh.rows.n, Rows: sh.rows.String(), set: &sh.rows})
+		}
+	}
+	slices.SortFunc(out, func(a, b Shared) int { return a.FirstRow - b.FirstRow })
+	return out
+}
+
+// thousands writes n with thousands separators: 1,000,000.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }

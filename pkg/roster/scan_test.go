@@ -167,12 +167,17 @@ func TestHugeFieldsAreRefusedWithoutReadingThemIntoMemory(t *testing.T) {
 		r    io.Reader
 		want string
 	}{
-		{"a 100 MB unquoted field", io.MultiReader(strings.NewReader("氏名,電話番号\n山田 花子,090-1234-5601\n佐藤 太郎,"), &endless{'9', 100 << 20}),
-			"huge.csv row 3: the row runs on for more than 1 MiB: a quote mark that is never closed swallows the rows after it: close the quote or re-export the file"},
-		{"a 100 MB quoted field", io.MultiReader(strings.NewReader("氏名,電話番号\n\""), &endless{'a', 100 << 20}),
-			"huge.csv row 2: the row runs on for more than 1 MiB: a quote mark that is never closed swallows the rows after it: close the quote or re-export the file"},
-		{"a 100 KB field", io.MultiReader(strings.NewReader("氏名,電話番号\n"), &endless{'a', 100 << 10}, strings.NewReader(",090-1234-5601\n")),
-			"huge.csv row 2: a cell is longer than 64 KiB: this is not a patient list, or a quote mark is never closed: check the row or re-export the file"},
+		{"a 100 MB unquoted cell says the cell is too large and the file looks damaged", io.MultiReader(strings.NewReader("氏名,電話番号\n山田 花子,090-1234-5601\n佐藤 太郎,"), &endless{'9', 100 << 20}),
+			"huge.csv row 3: a cell is larger than 1 MiB: no patient's name, number or note is that long, so the file looks damaged: open the row in Excel to see what is in it, or re-export the list from Excel as CSV"},
+		{"a 100 MB quoted cell without line breaks is too large, not an open quote", io.MultiReader(strings.NewReader("氏名,電話番号\n\""), &endless{'a', 100 << 20}),
+			"huge.csv row 2: a cell is larger than 1 MiB: no patient's name, number or note is that long, so the file looks damaged: open the row in Excel to see what is in it, or re-export the list from Excel as CSV"},
+		{"a quote never closed before a megabyte of rows says so", io.MultiReader(strings.NewReader("氏名,電話番号\n\"山田 花子,090-1234-5601\n"),
+			strings.NewReader(strings.Repeat("佐藤 太郎,090-1234-5602\n", 60_000))),
+			"huge.csv row 2: the row runs on for more than 1 MiB, over hundreds of lines: a quote mark that is never closed swallows the rows after it: close the quote or re-export the file"},
+		{"a 100 KB cell says the file looks damaged", io.MultiReader(strings.NewReader("氏名,電話番号\n"), &endless{'a', 100 << 10}, strings.NewReader(",090-1234-5601\n")),
+			"huge.csv row 2: a cell is longer than 64 KiB: no patient's name, number or note is that long, so the file looks damaged: open the row in Excel to see what is in it, or re-export the list from Excel as CSV"},
+		{"a 100 KB cell of lines is an open quote", io.MultiReader(strings.NewReader("氏名,電話番号\n\""), strings.NewReader(strings.Repeat("佐藤 太郎,090-1234-5602\n", 3000)), strings.NewReader("\",090-1234-5601\n")),
+			"huge.csv row 2: a cell is longer than 64 KiB, over hundreds of lines: a quote mark that is never closed swallows the rows after it: close the quote or re-export the file"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -211,7 +216,7 @@ func TestEncodingIsDetectedFromJapaneseTextFarIntoTheFile(t *testing.T) {
 	// Without seeking, the reader cannot look ahead: it says which row broke and what to pass.
 	_, err = ScanReader(onlyReader{strings.NewReader(sjis)}, "late.csv", Options{}, func(r Row) error { return nil })
 	var e *Error
-	if !errors.As(err, &e) || !strings.Contains(err.Error(), "not valid UTF-8") || !strings.Contains(e.Hint, "--encoding cp932") || e.Row < 2 {
+	if !errors.As(err, &e) || e.Msg != "text that is not valid UTF-8: it looks like CP932 (Shift_JIS)" || e.Hint != "pass --encoding cp932" || e.Row < 2 {
 		t.Fatalf("unseekable: %v", err)
 	}
 	_, err = ScanReader(onlyReader{strings.NewReader(sjis)}, "late.csv", Options{Encoding: "cp932"}, func(r Row) error { return nil })

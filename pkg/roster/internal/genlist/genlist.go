@@ -105,3 +105,32 @@ func Write(w io.Writer, rows int, seed uint64, encoding string) error {
 	}
 	return bw.Flush()
 }
+
+// WriteOneNumber writes a list of rows patients that all have the mobile number number (a care
+// home's office number entered for every resident, or an export that repeated one row), in
+// UTF-8 with the header of Write. It is the worst case for anything that groups patients by
+// number.
+func WriteOneNumber(w io.Writer, rows int, number string) error {
+	bw := bufio.NewWriterSize(w, 1<<16)
+	cw := csv.NewWriter(bw)
+	cw.UseCRLF = true
+	if err := cw.Write([]string{"患者ID", "氏名", "フリガナ", "携帯電話", "自宅電話", "備考"}); err != nil {
+		return err
+	}
+	rec := make([]string, 6)
+	for i := range rows {
+		rec[0] = strconv.Itoa(100000 + i)
+		rec[1] = surnames[i%len(surnames)] + " " + given[i/len(surnames)%len(given)]
+		rec[2] = kanaSurnames[i%len(surnames)]
+		rec[3] = number
+		rec[4], rec[5] = "", "入所中"
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	return bw.Flush()
+}

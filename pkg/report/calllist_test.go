@@ -94,17 +94,17 @@ func readCSV(t *testing.T, data []byte) [][]string {
 	return rows
 }
 
-func TestTheEnglishReportIsAsBefore(t *testing.T) {
+func TestTheEnglishReportIsAsBeforeWithTheRouteAndCarrier(t *testing.T) {
 	c, ds := fixture()
 	var b bytes.Buffer
 	if err := WriteFormat(&b, "-", "csv", c, ds, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	rows := readCSV(t, b.Bytes())
-	if got := strings.Join(rows[0], ","); got != "row,name,phone,e164,state,reason,error_code,message_id,time,sent_with" {
+	if got := strings.Join(rows[0], ","); got != "row,name,phone,e164,state,reason,error_code,message_id,time,sent_with,provider,carrier" {
 		t.Errorf("header %s", got)
 	}
-	if got := strings.Join(rows[2], ","); got != "3,高橋 茂,03-1234-5603,'+81312345603,skipped,landline: cannot receive SMS,,,," {
+	if got := strings.Join(rows[2], ","); got != "3,高橋 茂,03-1234-5603,'+81312345603,skipped,landline: cannot receive SMS,,,,,," {
 		t.Errorf("row 3: %s", got)
 	}
 	b.Reset()
@@ -136,7 +136,7 @@ func TestTheJapaneseReportReadsAsPlainWords(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows := readCSV(t, b.Bytes())
-	if got := strings.Join(rows[0], ","); got != "行,氏名,電話番号,送信先,状態,理由,詳細,エラーコード,メッセージID,時刻,同じ送信" {
+	if got := strings.Join(rows[0], ","); got != "行,氏名,電話番号,送信先,状態,理由,詳細,エラーコード,メッセージID,時刻,同じ送信,送信経路,携帯会社" {
 		t.Errorf("header %s", got)
 	}
 	byRow := map[string][]string{}

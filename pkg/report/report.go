@@ -41,6 +41,11 @@ type Row struct {
 	// zero for a message to one row.
 	Group     int `csv:"-" json:"group,omitempty"`
 	GroupSize int `csv:"-" json:"group_size,omitempty"`
+	// Provider is the route that carried the message (twilio, karaden, smsgate/sim1, …: after a
+	// failover not always the campaign's), Carrier the mobile carrier that delivered it when the
+	// provider says (空電プッシュ: docomo, au, softbank, rakuten).
+	Provider string `csv:"provider" json:"provider,omitempty"`
+	Carrier  string `csv:"carrier" json:"carrier,omitempty"`
 
 	at     time.Time // Time, for the Japanese CSV
 	others string    // on a group's first row: the other rows, compactly (roster.RowRanges)
@@ -70,6 +75,8 @@ func Rows(ds []journal.Delivery) []Row {
 				ErrorCode: d.ErrorCode,
 				MessageID: d.ProviderID,
 				Time:      stamp,
+				Provider:  d.Provider,
+				Carrier:   d.Carrier,
 				at:        d.UpdatedAt,
 			}
 			if size > 1 {
@@ -175,7 +182,7 @@ func Write(dir string, c journal.Campaign, ds []journal.Delivery, opt Options) (
 		Call:     filepath.Join(dir, c.ID+"-call.csv"),
 		CallHTML: filepath.Join(dir, c.ID+"-call.html"),
 	}
-	rows := Rows(ds)
+	rows := withProvider(Rows(ds), c)
 	data, err := reportCSV(rows, opt)
 	if err != nil {
 		return p, fmt.Errorf("write %s: %w", p.CSV, err)
@@ -211,7 +218,7 @@ func WriteFormat(w io.Writer, path, format string, c journal.Campaign, ds []jour
 	var data []byte
 	switch format {
 	case "csv":
-		b, err := reportCSV(Rows(ds), opt)
+		b, err := reportCSV(withProvider(Rows(ds), c), opt)
 		if err != nil {
 			return err
 		}
@@ -229,7 +236,7 @@ func WriteFormat(w io.Writer, path, format string, c journal.Campaign, ds []jour
 		}
 		data = b
 	case "json":
-		b, err := json.MarshalIndent(newJSONReport(c, ds, Rows(ds)), "", "  ")
+		b, err := json.MarshalIndent(newJSONReport(c, ds, withProvider(Rows(ds), c)), "", "  ")
 		if err != nil {
 			return err
 		}
@@ -288,9 +295,21 @@ func reportCSV(rows []Row, opt Options) ([]byte, error) {
 			sentWith = strconv.Itoa(r.Group) + "行目と同じ送信" + groupOf(r.GroupSize, LangJA)
 		}
 		table = append(table, []string{strconv.Itoa(r.Row), r.Name, r.Phone, r.E164, stateWords[s].in(LangJA),
-			situation(s, r.Reason, "", LangJA), r.Reason, r.ErrorCode, r.MessageID, localTime(r.at, opt, LangJA), sentWith})
+			situation(s, r.Reason, "", LangJA), r.Reason, r.ErrorCode, r.MessageID, localTime(r.at, opt, LangJA), sentWith,
+			r.Provider, r.Carrier})
 	}
 	return tableBytes(table)
+}
+
+// withProvider names the campaign's provider on every row a message went out for whose route the
+// journal did not record (one provider, or a journal from before routes were recorded).
+func withProvider(rows []Row, c journal.Campaign) []Row {
+	for i := range rows {
+		if rows[i].Provider == "" && rows[i].MessageID != "" {
+			rows[i].Provider = c.Provider
+		}
+	}
+	return rows
 }
 
 // localTime writes t for a reader: 2026/11/21 18:00 in Japanese, which Excel reads as a date.

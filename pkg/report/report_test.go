@@ -127,3 +127,24 @@ func TestNeutralize(t *testing.T) {
 		}
 	}
 }
+
+func TestTheReportNamesTheRouteAndTheCarrierOfEachMessage(t *testing.T) {
+	c := journal.Campaign{ID: "c", Provider: "twilio"}
+	ds := []journal.Delivery{
+		{Patients: []journal.Patient{{Row: 2, Name: "a"}}, To: "+819000000001", State: journal.Delivered, ProviderID: "SM1"},
+		{Patients: []journal.Patient{{Row: 3, Name: "b"}}, To: "+819000000002", State: journal.Submitted, ProviderID: "sc-1",
+			Provider: "smsgate/sim2"},
+		{Patients: []journal.Patient{{Row: 4, Name: "c"}}, To: "+819000000003", State: journal.Delivered, ProviderID: "k1",
+			Provider: "karaden", Carrier: "au"},
+		{Patients: []journal.Patient{{Row: 5, Name: "d"}}, State: journal.Skipped, Reason: "no phone number"},
+	}
+	var b bytes.Buffer
+	if err := WriteFormat(&b, "-", "json", c, ds, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"provider": "twilio"`, `"provider": "smsgate/sim2"`, `"carrier": "au"`} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("JSON report lacks %s:\n%s", want, b.String())
+		}
+	}
+}

@@ -64,7 +64,7 @@ var reasonWords = map[journal.State]words{
 // jaRowHeaders head the Japanese report CSV: the columns of Row (whose csv tags head the English
 // one), with 詳細 (the provider's or the roster's own words) after 理由.
 var jaRowHeaders = []string{"行", "氏名", "電話番号", "送信先", "状態", "理由", "詳細", "エラーコード", "メッセージID",
-	"時刻", "同じ送信"}
+	"時刻", "同じ送信", "送信経路", "携帯会社"}
 
 // Headers of the call list; the list's own headers name its ID, number and extra columns.
 var (

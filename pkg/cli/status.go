@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -127,6 +129,18 @@ func statusRun(ctx context.Context, d *Deps, o *statusOptions) error {
 			r.Counts[string(s)] = n
 		}
 		p.Fprintf(out, "%s %s: %s (%d checked, %d changed)\n", cfg.now(d).Format("15:04:05"), c.ID, countsTextIn(p, r.Counts), r.Checked, r.Changed)
+		if byCarrier, err := j.CarrierCounts(ctx, c.ID); err == nil && len(byCarrier) > 0 {
+			names := make([]string, 0, len(byCarrier))
+			for name := range byCarrier {
+				names = append(names, name)
+			}
+			sort.Strings(names)
+			parts := make([]string, len(names))
+			for i, name := range names {
+				parts[i] = fmt.Sprintf("%s %d", name, byCarrier[name])
+			}
+			p.Fprintf(out, "Carriers:   %s\n", strings.Join(parts, ", "))
+		}
 		if res.FirstErr != nil {
 			p.Fprintf(out, "  %d lookups failed, e.g. %v\n", res.Errors, localizeErr(p, res.FirstErr))
 		}

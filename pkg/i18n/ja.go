@@ -548,4 +548,5 @@ var ja = map[string]string{
 	"unexpected argument %q: the patient list is given with --to":               "余分な引数 %q があります: 名簿は --to で指定します",
 	"did you mean: smscast send %s --to %s":                                     "次のようにしますか: smscast send %s --to %s",
 	"write row numbers as Excel shows them, e.g. --rows 2,7,10-12":              "行番号は Excel の表示どおりに書いてください。例: --rows 2,7,10-12",
+	"Carriers:   %s\n": "携帯会社:   %s\n",
 }

@@ -141,20 +141,7 @@ func TestInterruptedBroadcastResumesAndTextsEveryPatientExactlyOnce(t *testing.T
 		t.Errorf("resume result %+v; %d were sent before the interrupt", res, sentBefore)
 	}
 
-	count := map[string]int{}
-	for _, l := range readOutbox(t, outbox) {
-		count[l.To]++
-	}
-	var dup []string
-	for to, n := range count {
-		if n != 1 {
-			dup = append(dup, fmt.Sprintf("%s×%d", to, n))
-		}
-	}
-	sort.Strings(dup)
-	if len(count) != 200 || len(dup) > 0 {
-		t.Fatalf("%d numbers texted, want 200; not exactly once: %v", len(count), dup)
-	}
+	exactlyOnce(t, outbox, 200)
 }
 
 // BenchmarkTimeToFirstMessage measures, from process start, how long a 200-row list takes to reach

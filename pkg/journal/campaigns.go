@@ -109,7 +109,12 @@ func (j *Journal) Latest(ctx context.Context) (Campaign, error) {
 
 // Campaigns lists all campaigns, newest first.
 func (j *Journal) Campaigns(ctx context.Context) ([]Campaign, error) {
-	rows, err := j.rdb.QueryContext(ctx, `SELECT `+campaignCols+` FROM campaigns ORDER BY created_at DESC, rowid DESC`)
+	return j.queryCampaigns(ctx, `SELECT `+campaignCols+` FROM campaigns ORDER BY created_at DESC, rowid DESC`)
+}
+
+// queryCampaigns runs a query of campaignCols and scans every row.
+func (j *Journal) queryCampaigns(ctx context.Context, query string, args ...any) ([]Campaign, error) {
+	rows, err := j.rdb.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, j.wrap(err)
 	}

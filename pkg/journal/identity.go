@@ -108,20 +108,7 @@ func (j *Journal) ByFingerprint(ctx context.Context, fp string) ([]Campaign, err
 	if fp == "" {
 		return nil, nil
 	}
-	rows, err := j.rdb.QueryContext(ctx, `SELECT `+campaignCols+` FROM campaigns WHERE fingerprint = ? ORDER BY created_at DESC, rowid DESC`, fp)
-	if err != nil {
-		return nil, j.wrap(err)
-	}
-	defer rows.Close()
-	var out []Campaign
-	for rows.Next() {
-		c, err := scanCampaign(rows)
-		if err != nil {
-			return nil, j.wrap(err)
-		}
-		out = append(out, c)
-	}
-	return out, j.wrap(rows.Err())
+	return j.queryCampaigns(ctx, `SELECT `+campaignCols+` FROM campaigns WHERE fingerprint = ? ORDER BY created_at DESC, rowid DESC`, fp)
 }
 
 // Receipt of an earlier acceptance: the campaign whose delivery carried the identical number and

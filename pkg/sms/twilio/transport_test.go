@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -65,9 +67,11 @@ func TestARedirectFromTheAPIAddressStopsTheRunWithAHint(t *testing.T) {
 func itoa(n int) string { return strconv.Itoa(n) }
 
 func TestTLSCertificateProblemsStopTheRunAtOnceNamingTheProblem(t *testing.T) {
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		t.Errorf("a request got through a refused certificate: %s", r.URL)
 	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes are the point
+	srv.StartTLS()
 	defer srv.Close()
 	trusted := srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
 	const proxy = "a proxy or security software that intercepts HTTPS (ask whoever runs the network to let " +

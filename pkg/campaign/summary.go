@@ -34,7 +34,8 @@ type Summary struct {
 	QuietHours  bool   // quiet hours are configured
 	Timing      string // which quiet-hours rule applies
 	Resolution  *Resolution
-	ToSend      int // messages this run will send
+	ToSend      int             // messages this run will send
+	Shared      []roster.Shared // numbers on more rows than max_share: a data problem
 }
 
 // ClassCount is how many rows are not sent for one reason.
@@ -70,7 +71,7 @@ func (p *Plan) Summary() Summary {
 	s := Summary{List: p.List.Path, Rows: len(p.List.Rows), Encoding: p.List.Encoding, PhoneColumn: p.List.PhoneColumn,
 		Provider: p.In.Provider.Name, Real: p.In.Provider.Real, Rate: p.In.Settings.rate(p.In.Provider),
 		Workers: p.In.Settings.Workers, Test: p.In.Test, QuietHours: !p.In.Settings.QuietHours.IsZero(),
-		Timing: p.Timing.Summary, Resolution: p.Resolution, ToSend: p.ToSend()}
+		Timing: p.Timing.Summary, Resolution: p.Resolution, ToSend: p.ToSend(), Shared: p.List.Shared}
 	var bodies []string
 	var bill []message.Billable
 	for _, d := range p.Deliveries {

@@ -63,10 +63,10 @@ func badCases() []badCase {
 		{name: "a CP932 file with bytes that are not CP932", args: list("cp932-invalid.csv"),
 			want: "cp932-invalid.csv row 3: bytes that are not Shift_JIS (CP932) text"},
 		{name: "a CP932 list read as UTF-8", args: send("{bad}/lists/cp932-invalid.csv", "--encoding", "utf-8"),
-			want: "cp932-invalid.csv row 1: text that is not valid UTF-8: the file mixes encodings: re-export it, or pass --encoding cp932"},
+			want: "cp932-invalid.csv row 1: the file is not UTF-8: it looks like CP932 (Shift_JIS): drop --encoding to detect it, or use --encoding cp932"},
 		{name: "a folder instead of a list", args: send("{bad}/lists"), want: "lists: this is a folder, not a list: name the CSV file inside it"},
 		{name: "a 100 MB single field", args: send("{dir}/huge.csv"),
-			want: "huge.csv row 3: the row runs on for more than 1 MiB: a quote mark that is never closed swallows the rows after it"},
+			want: "huge.csv row 3: a cell is larger than 1 MiB: no patient's name, number or note is that long, so the file looks damaged"},
 
 		// Templates.
 		{name: "a template with broken syntax", args: tmpl("broken-syntax"), want: "broken-syntax/outage.ja.tmpl:4: "},

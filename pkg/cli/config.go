@@ -60,6 +60,9 @@ type Config struct {
 	Timezone     string             `yaml:"timezone" mapstructure:"timezone"`
 	CallAfter    time.Duration      `yaml:"call_after" mapstructure:"call_after"`
 	RepeatWindow time.Duration      `yaml:"repeat_window" mapstructure:"repeat_window"`
+	// MaxShare: a number on more rows than this is reported as a data problem (a care home's
+	// office number, a damaged export); default 20.
+	MaxShare int `yaml:"max_share" mapstructure:"max_share"`
 	// Failover names the providers tried in turn when provider cannot send (bad credentials,
 	// an outage): e.g. [smsgate], the clinic's phone on the LAN.
 	Failover      []string      `yaml:"failover" mapstructure:"failover"`

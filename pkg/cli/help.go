@@ -25,6 +25,7 @@ var keyHelp = map[string]string{
 	"failover":                     "providers to carry on through, in turn, when provider cannot send (bad credentials, an outage), e.g. [smsgate]",
 	"failover_after":               "how long the provider may fail before the send carries on through the next one (default 30s)",
 	"sim.down_after":               "simulator: play an outage after this many messages, to rehearse failover (0: never)",
+	"max_share":                    "a number on more rows than this is reported as a data problem in check and the send summary (default 20)",
 	"repeat_window":                "a number accepted the identical text this recently is not sent it again, in any campaign, unless --again (default 12h; 0 turns it off)",
 	"clinic_phone":                 "clinic phone number, the {{.ClinicPhone}} field of templates",
 	"call_list_columns":            "more columns of the patient list to show on the call list, e.g. [担当, 透析曜日]",

@@ -21,8 +21,8 @@ func (l *listFlags) register(f *pflag.FlagSet) {
 
 // readOptions are the roster options these flags give; the campaign layer adds the region and
 // the opt-outs.
-func (l *listFlags) readOptions() roster.Options {
-	return roster.Options{PhoneColumn: l.PhoneColumn, NameColumn: l.NameColumn, Encoding: l.Encoding}
+func (l *listFlags) readOptions(cfg *Config) roster.Options {
+	return roster.Options{PhoneColumn: l.PhoneColumn, NameColumn: l.NameColumn, Encoding: l.Encoding, MaxShare: cfg.MaxShare}
 }
 
 // options are the roster options for a list read with these flags, the config's region and the
@@ -33,6 +33,7 @@ func (l *listFlags) options(cfg *Config, optOut map[string]bool) roster.Options 
 		NameColumn:  l.NameColumn,
 		Region:      cfg.Region,
 		Encoding:    l.Encoding,
+		MaxShare:    cfg.MaxShare,
 		OptOut:      func(e164 string) bool { return optOut[e164] },
 	}
 }

@@ -100,6 +100,9 @@ func printSummary(w io.Writer, cfg *Config, s campaign.Summary, loc *time.Locati
 			l.Typical.Encoding, l.Typical.Characters, p.Sprintf("%d segments", l.Typical.Segments),
 			l.Longest.Encoding, l.Longest.Characters, p.Sprintf("%d segments", l.Longest.Segments))
 	}
+	for _, sh := range s.Shared {
+		p.Fprintf(w, "WARNING:    %s is the number of %d rows (%s): one message reaches them all; check the list\n", sh.Phone, sh.Count, sh.Rows)
+	}
 	for _, warn := range s.Warnings {
 		p.Fprintf(w, "WARNING:    %s\n", localizeText(p, warn))
 	}

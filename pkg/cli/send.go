@@ -237,7 +237,7 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 		Provider: cfg.providerInfo(spec),
 		Template: tmpl,
 		List:     o.To,
-		Read:     o.readOptions(),
+		Read:     o.readOptions(cfg),
 		Vars:     vars,
 		Select:   sel,
 		Test:     o.Test,

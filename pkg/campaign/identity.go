@@ -35,8 +35,11 @@ type Key struct {
 	Test     bool              `json:"test,omitempty"`
 	Smart    bool              `json:"smart,omitempty"`
 	Ack      bool              `json:"ack,omitempty"`
-	Follows  string            `json:"follows,omitempty"` // --recipients-of
-	Only     string            `json:"only,omitempty"`    // --only
+	// Drill marks a send through the simulator: a drill and the real send of the same message
+	// are two campaigns, and a drill's "acceptances" never keep the real message from anyone.
+	Drill   bool   `json:"drill,omitempty"`
+	Follows string `json:"follows,omitempty"` // --recipients-of
+	Only    string `json:"only,omitempty"`    // --only
 }
 
 // Fingerprint is a stable hash of k (map keys are sorted by encoding/json).
@@ -142,7 +145,7 @@ func Resolve(ctx context.Context, j *journal.Journal, in ResolveInput) (*Resolut
 		}
 	}
 	if !in.Again && window > 0 {
-		if err := skipRepeats(ctx, j, res, add, in.Now.Add(-window), loc); err != nil {
+		if err := skipRepeats(ctx, j, res, add, in.Now.Add(-window), loc, in.Key.Drill); err != nil {
 			return nil, err
 		}
 	}
@@ -229,7 +232,7 @@ func planKey(d journal.Delivery) string {
 
 // skipRepeats turns the pending deliveries of add whose number was accepted the identical text
 // since since into skipped ones that say so.
-func skipRepeats(ctx context.Context, j *journal.Journal, res *Resolution, add []journal.Delivery, since time.Time, loc *time.Location) error {
+func skipRepeats(ctx context.Context, j *journal.Journal, res *Resolution, add []journal.Delivery, since time.Time, loc *time.Location, drill bool) error {
 	var sums []string
 	for i := range add {
 		if add[i].State == journal.Pending || add[i].State == "" {
@@ -239,7 +242,7 @@ func skipRepeats(ctx context.Context, j *journal.Journal, res *Resolution, add [
 			sums = append(sums, add[i].Checksum)
 		}
 	}
-	got, err := j.ReceivedSince(ctx, sums, since)
+	got, err := j.ReceivedSince(ctx, sums, since, !drill)
 	if err != nil {
 		return err
 	}

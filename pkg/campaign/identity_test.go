@@ -36,7 +36,11 @@ func plan(n int, body string) []journal.Delivery {
 
 func create(t *testing.T, j *journal.Journal, id string, k Key, at time.Time, ds []journal.Delivery) {
 	t.Helper()
-	c := journal.Campaign{ID: id, Template: k.Template, Provider: "sim", CreatedAt: at, Fingerprint: k.Fingerprint(), Meta: map[string]string{}}
+	provider := "twilio"
+	if k.Drill {
+		provider = "sim"
+	}
+	c := journal.Campaign{ID: id, Template: k.Template, Provider: provider, CreatedAt: at, Fingerprint: k.Fingerprint(), Meta: map[string]string{}}
 	if err := j.CreateCampaign(context.Background(), c, ds); err != nil {
 		t.Fatal(err)
 	}
@@ -137,6 +141,22 @@ func TestResolve(t *testing.T) {
 		again, err := Resolve(ctx, j, ResolveInput{Key: key, Plan: plan(6, body), Now: t0.Add(time.Hour), Again: true})
 		if err != nil || again.Repeats != 0 || again.AddedPending != 6 {
 			t.Fatalf("--again: repeats %d, to send %d, %v", again.Repeats, again.AddedPending, err)
+		}
+	})
+
+	t.Run("a drill on the simulator never keeps the real message from anyone", func(t *testing.T) {
+		j := openJournal(t)
+		drill := key
+		drill.Drill = true
+		create(t, j, "drill-1", drill, t0, plan(3, body))
+		accept(t, j, "drill-1", 3, t0)
+		res, err := Resolve(ctx, j, ResolveInput{Key: key, Plan: plan(3, body), Now: t0.Add(time.Hour)})
+		if err != nil || res.Campaign != nil || res.Repeats != 0 || res.AddedPending != 3 {
+			t.Fatalf("campaign %v, repeats %d, to send %d, %v", res.Campaign, res.Repeats, res.AddedPending, err)
+		}
+		again, err := Resolve(ctx, j, ResolveInput{Key: drill, Plan: plan(3, body), Now: t0.Add(time.Hour)})
+		if err != nil || again.Campaign == nil || again.Campaign.ID != "drill-1" {
+			t.Fatalf("the same drill again must continue it: %v %v", again.Campaign, err)
 		}
 	})
 

@@ -158,7 +158,8 @@ func Prepare(ctx context.Context, j *journal.Journal, in Input) (*Plan, error) {
 	if err := p.applyProvider(); err != nil {
 		return nil, err
 	}
-	p.Key = Key{Lang: in.Settings.Lang, Vars: in.Vars, Test: in.Test, Smart: in.Smart, Ack: in.Ack, Follows: in.RecipientsOf, Only: in.Only}
+	p.Key = Key{Lang: in.Settings.Lang, Vars: in.Vars, Test: in.Test, Smart: in.Smart, Ack: in.Ack, Follows: in.RecipientsOf, Only: in.Only,
+		Drill: !in.Provider.Real}
 	if in.Template.AdHoc {
 		p.Key.Body = in.Template.Texts[""].Body
 	} else {

@@ -121,7 +121,10 @@ type Received struct {
 // ReceivedSince reports, for each of sums, the latest delivery with that checksum that the
 // provider accepted (submitted, sent, delivered or undelivered) and whose accepted attempt left
 // at or after since, in any campaign. Checksums with no such delivery are absent.
-func (j *Journal) ReceivedSince(ctx context.Context, sums []string, since time.Time) (map[string]Received, error) {
+//
+// With realOnly, a delivery only the simulator "accepted" (a drill) does not count: a drill in the
+// same journal must never keep the real message from a patient.
+func (j *Journal) ReceivedSince(ctx context.Context, sums []string, since time.Time, realOnly bool) (map[string]Received, error) {
 	if err := j.Flush(ctx); err != nil {
 		return nil, err
 	}
@@ -134,9 +137,13 @@ func (j *Journal) ReceivedSince(ctx context.Context, sums []string, since time.T
 			args = append(args, s)
 		}
 		args = append(args, fmtTime(since))
-		rows, err := j.rdb.QueryContext(ctx, `SELECT checksum, campaign, sending_at FROM deliveries
-			WHERE checksum IN (?`+strings.Repeat(",?", len(part)-1)+`)
-			AND state IN ('submitted', 'sent', 'delivered', 'undelivered') AND sending_at >= ?`, args...)
+		query := `SELECT d.checksum, d.campaign, d.sending_at FROM deliveries d
+			WHERE d.checksum IN (?` + strings.Repeat(",?", len(part)-1) + `)
+			AND d.state IN ('submitted', 'sent', 'delivered', 'undelivered') AND d.sending_at >= ?`
+		if realOnly {
+			query += ` AND COALESCE(NULLIF(d.provider, ''), (SELECT c.provider FROM campaigns c WHERE c.id = d.campaign)) NOT LIKE 'sim%'`
+		}
+		rows, err := j.rdb.QueryContext(ctx, query, args...)
 		if err != nil {
 			return nil, j.wrap(err)
 		}

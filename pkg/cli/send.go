@@ -69,7 +69,7 @@ message as the first patient will see it, its encoding and segments. On a termin
 confirmation; without one it sends only with --yes.
 
 Every delivery is recorded in the journal before it is sent. If the run stops (Ctrl-C, a crash, a
-provider outage), run the same command with the same --campaign to resume: nothing already
+provider outage), run the same command again to resume: nothing already
 accepted is sent again.`,
 		Example: `  smscast send outage --to patients.csv
   smscast send reschedule --to patients.csv --var old_time=9:00 --var new_time=13:00
@@ -122,7 +122,7 @@ accepted is sent again.`,
 	f.BoolVar(&o.Events, "events", false, "print NDJSON events (start, progress, delivery, end) on stdout")
 	f.StringVar(&o.CallList, "call-list", "", "also write the list of patients to phone to this file")
 	f.BoolVar(&o.SmartEncoding, "smart-encoding", false, "replace look-alike characters (curly quotes, dashes) with plain ones")
-	f.String("provider", "", "SMS provider: sim or twilio (default sim)")
+	f.String("provider", "", "SMS provider: sim, twilio, karaden or smsgate (default sim)")
 	f.String("region", "", "default country for numbers without a country code (default JP)")
 	f.String("lang", "", "message language: ja or en (default ja)")
 	f.String("journal", "", "journal file (default $XDG_DATA_HOME/smscast/journal.db)")
@@ -270,7 +270,7 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 	sum := plan.Summary()
 	printSummary(out, cfg, sum, cfg.loc)
 	if spec.real {
-		p.Fprintf(out, "Privacy:    patient numbers and texts go %s (smscast help privacy)\n", p.Text(dataLocation(cfg.Provider)))
+		p.Fprintf(out, "Privacy:    where patient numbers and texts are processed: %s (smscast help privacy)\n", p.Text(dataLocation(cfg.Provider)))
 	}
 	if len(cfg.Failover) > 0 {
 		p.Fprintf(out, "Failover:   if %s cannot send, the send carries on through %s\n", cfg.Provider, strings.Join(cfg.Failover, ", "))

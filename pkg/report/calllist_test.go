@@ -17,7 +17,7 @@ import (
 var allStates = []journal.State{journal.Pending, journal.Sending, journal.Submitted, journal.Sent, journal.Delivered,
 	journal.Undelivered, journal.Failed, journal.Skipped, journal.Unknown}
 
-var allClasses = []roster.Class{roster.Sendable, roster.Landline, roster.VoIP, roster.TollFree, roster.Pager,
+var allClasses = []roster.Class{classAlreadyReceived, roster.Sendable, roster.Landline, roster.VoIP, roster.TollFree, roster.Pager,
 	roster.Invalid, roster.Empty, roster.OptedOut, roster.Duplicate}
 
 func TestEveryStateAndClassHasWordsInBothLanguages(t *testing.T) {

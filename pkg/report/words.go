@@ -40,16 +40,21 @@ var stateWords = map[journal.State]words{
 
 // classWords say why a row of the list was not texted, for the person who will phone instead:
 // what the number is, not how to fix the cell (the check command says that).
+// classAlreadyReceived is a row skipped because its number was accepted the identical text in an
+// earlier campaign within repeat_window (journal.CodeAlreadyReceived): reached.
+const classAlreadyReceived roster.Class = "already_received"
+
 var classWords = map[roster.Class]words{
-	roster.Sendable:  {"携帯電話", "mobile number"},
-	roster.Landline:  {"固定電話のためSMS不可", "landline: cannot receive SMS"},
-	roster.VoIP:      {"IP電話のためSMS不可", "IP phone (VoIP) number: cannot receive SMS"},
-	roster.TollFree:  {"フリーダイヤルのためSMS不可", "toll-free number: cannot receive SMS"},
-	roster.Pager:     {"ポケベルのためSMS不可", "pager number: cannot receive SMS"},
-	roster.Invalid:   {"番号の誤り", "invalid number"},
-	roster.Empty:     {"番号なし", "no phone number"},
-	roster.OptedOut:  {"配信停止の希望", "opted out of text messages"},
-	roster.Duplicate: {"同じ番号に送信済み", "same number as another patient"},
+	classAlreadyReceived: {"同じ文面を受信済み(前のキャンペーン)", "already received this text in an earlier campaign"},
+	roster.Sendable:      {"携帯電話", "mobile number"},
+	roster.Landline:      {"固定電話のためSMS不可", "landline: cannot receive SMS"},
+	roster.VoIP:          {"IP電話のためSMS不可", "IP phone (VoIP) number: cannot receive SMS"},
+	roster.TollFree:      {"フリーダイヤルのためSMS不可", "toll-free number: cannot receive SMS"},
+	roster.Pager:         {"ポケベルのためSMS不可", "pager number: cannot receive SMS"},
+	roster.Invalid:       {"番号の誤り", "invalid number"},
+	roster.Empty:         {"番号なし", "no phone number"},
+	roster.OptedOut:      {"配信停止の希望", "opted out of text messages"},
+	roster.Duplicate:     {"同じ番号に送信済み", "same number as another patient"},
 }
 
 // reasonWords say why a patient is on the call list when the message left smscast.
@@ -98,6 +103,8 @@ func classOfReason(reason string) roster.Class {
 		return roster.OptedOut
 	case strings.HasPrefix(r, "same number as row"):
 		return roster.Duplicate
+	case strings.HasPrefix(r, "already received this message"):
+		return classAlreadyReceived
 	case r == "":
 		return ""
 	}

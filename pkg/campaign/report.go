@@ -18,7 +18,7 @@ func (e *ReportError) Unwrap() error { return e.Err }
 // Report writes campaign c's delivery report (CSV, JSON), its call list (CSV and the page to
 // print) into dir, and the call list also to callList when given, from the journal. It returns
 // the paths and the deliveries it reported on. A campaign that asked for replies also gets its
-// ack columns and the list of the unconfirmed.
+// ack columns (confirmed_at, reply) and the list of the unconfirmed, from the stored replies.
 func Report(ctx context.Context, j *journal.Journal, c journal.Campaign, dir, callList string, opt report.Options) (report.Paths, []journal.Delivery, error) {
 	ds, err := j.Deliveries(context.WithoutCancel(ctx), c.ID)
 	if err != nil {
@@ -33,6 +33,23 @@ func Report(ctx context.Context, j *journal.Journal, c journal.Campaign, dir, ca
 			return paths, nil, &ReportError{Err: fmt.Errorf("call list %s: %w", callList, err)}
 		}
 		paths.Call = callList
+	}
+	if Asked(c) {
+		// A status refresh or a report again must not drop what the replies said.
+		rep, err := AckStates(ctx, j, c.ID)
+		if err != nil {
+			return paths, ds, err
+		}
+		acks := make(map[int64]report.Ack, len(rep.States))
+		for _, st := range rep.States {
+			acks[st.Delivery.ID] = report.Ack{Status: string(st.Status), ConfirmedAt: st.ConfirmedAt, Reply: st.Reply()}
+		}
+		if err := report.WriteAckReport(paths.CSV, ds, acks, opt); err != nil {
+			return paths, ds, &ReportError{Err: err}
+		}
+		if _, err := report.WriteUnconfirmed(dir, c, ds, acks, opt); err != nil {
+			return paths, ds, &ReportError{Err: err}
+		}
 	}
 	return paths, ds, nil
 }

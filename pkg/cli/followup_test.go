@@ -2,6 +2,8 @@ package cli
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -13,6 +15,12 @@ func TestAFollowUpGoesToTheRecipientsOfAnEarlierCampaign(t *testing.T) {
 	first := e.run("send", "outage", "--to", fixture, "--ack", "--campaign", "first", "--yes", "--report-dir", e.dir)
 	if first.code != ExitPartial {
 		t.Fatalf("first: exit %d\n%s", first.code, first.stderr)
+	}
+	if csv := readFile(t, filepath.Join(e.dir, "first.csv")); !strings.Contains(strings.SplitN(csv, "\n", 2)[0], "confirmed_at") {
+		t.Errorf("the report of a campaign that asked for replies must keep its ack columns:\n%s", csv)
+	}
+	if _, err := os.Stat(filepath.Join(e.dir, "first-unconfirmed.csv")); err != nil {
+		t.Errorf("the list of the unconfirmed must be written with the report: %v", err)
 	}
 	dry := e.run("send", "outage", "--to", fixture, "--ack", "--dry-run", "--json")
 	if !strings.Contains(dry.stdout, `確認されましたら 1 と返信してください`) {

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/smscast/smscast/pkg/campaign"
+	"github.com/smscast/smscast/pkg/i18n"
 	"github.com/smscast/smscast/pkg/journal"
 	"github.com/smscast/smscast/pkg/report"
 	"github.com/smscast/smscast/pkg/sms"
@@ -125,7 +126,7 @@ func acksRun(ctx context.Context, d *Deps, o *acksOptions) error {
 	if o.JSON {
 		out = d.Stderr
 	}
-	lang := cfg.uiLang
+	p := cfg.ui()
 	ends := c.CreatedAt.Add(window)
 	polls := 0
 	for {
@@ -143,7 +144,7 @@ func acksRun(ctx context.Context, d *Deps, o *acksOptions) error {
 			return err
 		}
 		r.WindowEnds = ends.In(cfg.loc).Format(time.RFC3339)
-		printAcks(out, lang, cfg.now(d), res, polls == 1)
+		printAcks(out, p, cfg.now(d), res, polls == 1)
 		done := !o.Watch || !d.Now().Before(ends) || res.Counts.Replied+res.Counts.Unconfirmed+res.Counts.Unreachable == 0
 		if done {
 			if err := recordAudit(ctx, d, o.g, cfg, o.cmd, j, journal.AuditAcks, &c, map[string]int{
@@ -156,7 +157,7 @@ func acksRun(ctx context.Context, d *Deps, o *acksOptions) error {
 					return failErr(err, "")
 				}
 			}
-			fmt.Fprintf(out, "%s %s\n%s %s\n", say(lang, "未確認の方:", "Unconfirmed:"), r.UnconfirmedCSV, say(lang, "報告:      ", "Report:     "), r.Report)
+			p.Fprintf(out, "Unconfirmed: %s\nReport:      %s\n", r.UnconfirmedCSV, r.Report)
 			return nil
 		}
 		next := d.Now().Add(o.Interval)
@@ -164,7 +165,7 @@ func acksRun(ctx context.Context, d *Deps, o *acksOptions) error {
 			next = ends
 		}
 		if err := sleepUntil(ctx, d, next); err != nil {
-			return &exitError{code: ExitInterrupted, err: errors.New("interrupted: replies read so far are in the journal and the list")}
+			return &exitError{code: ExitInterrupted, err: errorf("interrupted: replies read so far are in the journal and the list")}
 		}
 	}
 }
@@ -193,19 +194,21 @@ func acksCampaign(ctx context.Context, j *journal.Journal, cfg *Config, id strin
 	if err != nil {
 		return c, failErr(err, "")
 	}
+	p := cfg.ui()
 	var latest []string
 	for _, x := range all[:min(5, len(all))] {
-		mark := ""
+		created := x.CreatedAt.In(cfg.loc).Format("2006-01-02 15:04")
 		if campaign.Asked(x) {
-			mark = ", asked for replies"
+			latest = append(latest, p.Sprintf("%s (%s, asked for replies)", x.ID, created))
+		} else {
+			latest = append(latest, fmt.Sprintf("%s (%s)", x.ID, created))
 		}
-		latest = append(latest, fmt.Sprintf("%s (%s%s)", x.ID, x.CreatedAt.In(cfg.loc).Format("2006-01-02 15:04"), mark))
 	}
-	hint := "run `smscast history` to list the campaigns"
-	if len(latest) > 0 {
-		hint = "the latest campaigns: " + strings.Join(latest, "; ") + ": run `smscast acks <campaign>` with one of them"
+	if len(latest) == 0 {
+		return c, usageErr("run `smscast history` to list the campaigns", "no campaign %q in %s", id, cfg.Journal)
 	}
-	return c, usageErr(hint, "no campaign %q in %s", id, cfg.Journal)
+	return c, hintf(usageErr("", "no campaign %q in %s", id, cfg.Journal),
+		"the latest campaigns: %s: run `smscast acks <campaign>` with one of them", strings.Join(latest, p.Text("; ")))
 }
 
 // writeAckFiles writes the list of the unconfirmed and the report with its ack columns.
@@ -231,15 +234,10 @@ func writeAckFiles(d *Deps, cfg *Config, c journal.Campaign, res campaign.AckRes
 }
 
 // printAcks prints one poll: the counts, and the new replies a person must read.
-func printAcks(w io.Writer, lang string, now time.Time, res campaign.AckResult, first bool) {
+func printAcks(w io.Writer, p *i18n.Printer, now time.Time, res campaign.AckResult, first bool) {
 	n := res.Counts
-	if lang == "ja" {
-		fmt.Fprintf(w, "%s %s: 確認済み %d人、確認以外の返信 %d人、返信なし %d人、届いていない %d人、該当なしの返信 %d件(新着 %d件)\n",
-			now.Format("15:04:05"), res.Campaign.ID, n.Confirmed, n.Replied, n.Unconfirmed, n.Unreachable, n.Unmatched, res.New)
-	} else {
-		fmt.Fprintf(w, "%s %s: %d confirmed, %d replied otherwise, %d no reply, %d not reached, %d unmatched (%d new)\n",
-			now.Format("15:04:05"), res.Campaign.ID, n.Confirmed, n.Replied, n.Unconfirmed, n.Unreachable, n.Unmatched, res.New)
-	}
+	p.Fprintf(w, "%s %s: %d confirmed, %d replied otherwise, %d no reply, %d not reached, %d unmatched (%d new)\n",
+		now.Format("15:04:05"), res.Campaign.ID, n.Confirmed, n.Replied, n.Unconfirmed, n.Unreachable, n.Unmatched, res.New)
 	if !first && res.New == 0 {
 		return
 	}
@@ -251,16 +249,9 @@ func printAcks(w io.Writer, lang string, now time.Time, res campaign.AckResult, 
 		if len(s.Delivery.Patients) > 0 {
 			name = s.Delivery.Patients[0].Name
 		}
-		fmt.Fprintf(w, "  %s %s: %s\n", say(lang, "返信", "reply from"), name, strings.ReplaceAll(s.Reply(), "\n", " / "))
+		p.Fprintf(w, "  reply from %s: %s\n", name, strings.ReplaceAll(s.Reply(), "\n", " / "))
 	}
 	for _, m := range res.Unmatched {
-		fmt.Fprintf(w, "  %s %s: %s\n", say(lang, "該当なし", "unmatched, from"), m.From, m.Text)
+		p.Fprintf(w, "  unmatched, from %s: %s\n", m.From, m.Text)
 	}
-}
-
-func say(lang, ja, en string) string {
-	if lang == "ja" {
-		return ja
-	}
-	return en
 }

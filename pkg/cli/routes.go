@@ -28,11 +28,11 @@ func checkFailover(cfg *Config) error {
 	for _, f := range cfg.Failover {
 		switch _, ok := table[f]; {
 		case !ok:
-			hint := "write failover: [smsgate] with known providers: " + strings.Join(names, ", ")
+			err := usageErr("", "failover: unknown provider %q", f)
 			if best := closestName(f, names); best != "" {
-				hint = fmt.Sprintf("did you mean %s? (known: %s)", best, strings.Join(names, ", "))
+				return hintf(err, "did you mean %s? (known: %s)", best, strings.Join(names, ", "))
 			}
-			return usageErr(hint, "failover: unknown provider %q", f)
+			return hintf(err, "write failover: [smsgate] with known providers: %s", strings.Join(names, ", "))
 		case f == cfg.Provider:
 			return usageErr("list only the providers to carry on through, e.g. failover: [smsgate]",
 				"failover: %q is the provider itself (provider: %s)", f, cfg.Provider)
@@ -79,6 +79,7 @@ func route(cfg *Config, name string, s sms.Sender) (campaign.Route, error) {
 // pre-flight check is left out with a warning: the send goes ahead through the primary, and the
 // clinic is told its backup is not ready.
 func fallbacks(ctx context.Context, d *Deps, cfg *Config, out io.Writer) ([]campaign.Route, func()) {
+	p := cfg.ui()
 	var routes []campaign.Route
 	var senders []sms.Sender
 	for _, name := range cfg.Failover {
@@ -91,7 +92,7 @@ func fallbacks(ctx context.Context, d *Deps, cfg *Config, out io.Writer) ([]camp
 			err = preflight(ctx, s)
 		}
 		if err != nil {
-			fmt.Fprintf(out, "WARNING:    failover %s is not ready, the send cannot carry on through it: %v\n", name, err)
+			p.Fprintf(out, "WARNING:    failover %s is not ready, the send cannot carry on through it: %v\n", name, localizeErr(p, err))
 			if s != nil {
 				closeSender(s)
 			}
@@ -99,7 +100,7 @@ func fallbacks(ctx context.Context, d *Deps, cfg *Config, out io.Writer) ([]camp
 		}
 		r, err := route(cfg, name, s)
 		if err != nil {
-			fmt.Fprintf(out, "WARNING:    failover %s: %v\n", name, err)
+			p.Fprintf(out, "WARNING:    failover %s: %v\n", name, localizeErr(p, err))
 			closeSender(s)
 			continue
 		}
@@ -147,13 +148,13 @@ func checkers(d *Deps, cfg *Config, primary string, primarySender sms.Sender) (m
 
 // failoverText is the one line that says the route changed, in the UI language.
 func failoverText(p *i18n.Printer, e campaign.Event) string {
-	if p != nil && p.Lang() != i18n.EN {
-		if e.To == "smsgate" {
-			return fmt.Sprintf("インターネット回線の障害のため、院内の携帯電話から送信を続けます（%s → %s）", e.From, e.To)
-		}
-		return fmt.Sprintf("%s から送信できないため、%s で送信を続けます", e.From, e.To)
+	if p == nil || p.Lang() == i18n.EN {
+		return e.Message // the engine's sentence, which says why
 	}
-	return e.Message
+	if e.To == "smsgate" {
+		return p.Sprintf("the Internet connection is down: the send carries on from the clinic's phone (%s → %s)", e.From, e.To)
+	}
+	return p.Sprintf("%s cannot send: the send carries on through %s", e.From, e.To)
 }
 
 // printBudgets shows, for a phone among the routes, how many messages each SIM may still send

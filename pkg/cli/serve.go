@@ -144,11 +144,13 @@ func serveRun(ctx context.Context, d *Deps, o *serveOptions) error {
 		return usageErr("choose another port, e.g. --addr 127.0.0.1:8766, or 127.0.0.1:0 for any free one", "--addr %s: %v", addr, err)
 	}
 	url := fmt.Sprintf("http://%s/?token=%s", ln.Addr(), srv.Token())
-	// The first line of stdout is the address, for people and for tools that start the page.
+	// The first line of stdout is the address, for people and for tools that start the page: it
+	// is the same in every language.
 	fmt.Fprintln(d.Stdout, url)
-	fmt.Fprintln(d.Stderr, "smscast serve: open the address above in a browser on this computer (it works once); Ctrl-C stops the server.")
+	p := cfg.ui()
+	p.Fprintln(d.Stderr, "smscast serve: open the address above in a browser on this computer (it works once); Ctrl-C stops the server.")
 	if !spec.real {
-		fmt.Fprintln(d.Stderr, "SIMULATOR: no real SMS will be sent (provider sim).")
+		p.Fprintln(d.Stderr, "SIMULATOR: no real SMS will be sent (provider sim).")
 	}
 	if !o.NoOpen {
 		open := o.open
@@ -156,13 +158,13 @@ func serveRun(ctx context.Context, d *Deps, o *serveOptions) error {
 			open = openBrowser
 		}
 		if err := open(url); err != nil {
-			fmt.Fprintf(d.Stderr, "note: could not open a browser (%v): open the address above yourself.\n", err)
+			p.Fprintf(d.Stderr, "note: could not open a browser (%v): open the address above yourself.\n", localizeErr(p, err))
 		}
 	}
 	if err := srv.Serve(ctx, ln); err != nil {
 		return failErr(err, "")
 	}
-	fmt.Fprintln(d.Stderr, "smscast serve: stopped.")
+	p.Fprintln(d.Stderr, "smscast serve: stopped.")
 	return nil
 }
 

@@ -94,12 +94,12 @@ func statusRun(ctx context.Context, d *Deps, o *statusOptions) error {
 	if c.Provider == "sim" && cfg.Sim.Outbox == "" && len(cfg.Failover) == 0 { // after a failover drill the phone has receipts
 		// The simulator keeps receipts only in its outbox file: without one there is nothing
 		// to ask, and that is not a failure of anyone's phone.
-		fmt.Fprintf(d.Stderr, "The simulator keeps no delivery receipts without sim.outbox: nothing to refresh for %s.\n", c.ID)
+		cfg.ui().Fprintf(d.Stderr, "The simulator keeps no delivery receipts without sim.outbox: nothing to refresh for %s.\n", c.ID)
 		paths, _, err := writeReports(ctx, j, c, cfg.ReportDir, o.CallList, reportOpts(d, cfg, c, nil))
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(d.Stderr, "Report:     %s\nCall list:  %s\n", paths.CSV, paths.Call)
+		cfg.ui().Fprintf(d.Stderr, "Report:     %s\nCall list:  %s\n", paths.CSV, paths.Call)
 		return recordAudit(ctx, d, o.g, cfg, o.cmd, j, journal.AuditStatus, &c, map[string]int{"checked": 0, "changed": 0})
 	}
 	all, closeAll := checkers(d, cfg, c.Provider, sender)

@@ -76,7 +76,7 @@ func TestAcksWithTwilioCountsTheRepliesAndListsWhoDidNotConfirm(t *testing.T) {
 	srv.AddInbound("+819012345604", from, "はい", at.Add(2*time.Second))
 	srv.AddInbound("+819012345605", from, "息子の車で行けません", at.Add(3*time.Second))
 	srv.AddInbound("+819099990000", from, "1", at.Add(4*time.Second)) // a number no campaign asked
-	srv.AddInbound("+819012345606", "+15005550099", "1", at)           // to another number of the account
+	srv.AddInbound("+819012345606", "+15005550099", "1", at)          // to another number of the account
 
 	for run := 1; run <= 2; run++ {
 		r := e.run("acks", "outage-1", "--json", "--report-dir", reports)

@@ -47,7 +47,9 @@ var ackStatusWords = map[string]words{
 	AckUnreachable: {"届いていません", "unreachable"},
 }
 
-func noReplyWords() words { return words{"確認の返信がありません", "no confirming reply yet"} }
+func noReplyWords() words {
+	return words{"確認の返信がありません", "no confirming reply yet"}
+}
 
 func replyWords(text string) words {
 	text = strings.ReplaceAll(text, "\n", " / ")

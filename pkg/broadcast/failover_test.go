@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/smscast/smscast/pkg/journal"
@@ -102,12 +103,18 @@ func TestAFatalErrorWithoutABackupStillStopsTheRun(t *testing.T) {
 	}
 }
 
+// The run's own clock, in a synctest bubble: four workers sleeping at once wait together, as
+// they would in real time (a shared fake clock that adds every Sleep would count each backoff
+// once per worker and move the failover late).
 func TestFailoverWhenTheBreakerStaysOpenCarriesOnAfterFailoverAfter(t *testing.T) {
-	c := newClock()
+	synctest.Test(t, testFailoverAfter)
+}
+
+func testFailoverAfter(t *testing.T) {
 	j, _ := newCampaign(t, 40)
 	var mu sync.Mutex
 	accepted := 0
-	primary := newProvider(c.Now, func(sms.Message, int) (bool, error) {
+	primary := newProvider(time.Now, func(sms.Message, int) (bool, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		if accepted < 10 {
@@ -116,13 +123,13 @@ func TestFailoverWhenTheBreakerStaysOpenCarriesOnAfterFailoverAfter(t *testing.T
 		}
 		return false, errUnavailable // refused before anything was stored: safe to send elsewhere
 	})
-	backup := newProvider(c.Now, nil)
+	backup := newProvider(time.Now, nil)
 	var ev events
-	cfg := testConfig(c)
+	cfg := Config{Workers: 4} // time.Now and time.Sleep: the bubble's
 	cfg.OnEvent = ev.add
 	cfg.Fallbacks = []Route{{Name: "backup", Sender: backup}}
 	cfg.MaxAttempts = 100 // every delivery waits for the failover rather than running out
-	start := c.Now()
+	start := time.Now()
 	res, err := Run(context.Background(), j, "c", primary, cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -58,7 +58,7 @@ type Config struct {
 	TestGroup    []string           `yaml:"test_group" mapstructure:"test_group"`
 	QuietHours   string             `yaml:"quiet_hours" mapstructure:"quiet_hours"`
 	Timezone     string             `yaml:"timezone" mapstructure:"timezone"`
-	CallAfter    time.Duration      `yaml:"call_after" mapstructure:"call_after"`
+	CallAfter    callAfter          `yaml:"call_after" mapstructure:"call_after"`
 	RepeatWindow time.Duration      `yaml:"repeat_window" mapstructure:"repeat_window"`
 	// MaxShare: a number on more rows than this is reported as a data problem (a care home's
 	// office number, a damaged export); default 20.
@@ -201,8 +201,12 @@ func loadConfig(d *Deps, cmd *cobra.Command, path string) (*Config, error) {
 		}
 	}
 
+	if _, err := parseCallAfter(v.Get("call_after")); err != nil {
+		return nil, usageErr(callAfterHint, "%v", err) // SMSCAST_CALL_AFTER: the file was checked above
+	}
 	var cfg Config
 	err := v.UnmarshalExact(&cfg, viper.DecodeHook(mapstructure.ComposeDecodeHookFunc(
+		callAfterHook,
 		mapstructure.StringToTimeDurationHookFunc(),
 		intsFromString,
 		mapstructure.StringToSliceHookFunc(","),
@@ -231,8 +235,6 @@ func loadConfig(d *Deps, cmd *cobra.Command, path string) (*Config, error) {
 		return nil, usageErr("e.g. sim: {replies: {rate: 0.7, after: 2m, texts: [\"1\", \"はい\"]}}", "sim.replies.rate: %g must be between 0 and 1", cfg.Sim.Replies.Rate)
 	case cfg.Sim.Replies.After < 0:
 		return nil, usageErr("e.g. sim.replies.after: 2m", "sim.replies.after: %s must not be negative", cfg.Sim.Replies.After)
-	case cfg.CallAfter < 0:
-		return nil, usageErr("e.g. call_after: 2h", "call_after: %s must not be negative", cfg.CallAfter)
 	case len(cfg.Operator) > 100 || strings.ContainsAny(cfg.Operator, "\r\n\t"):
 		return nil, usageErr("e.g. operator: nurse-sato", "operator %q must be one line of at most 100 characters", cfg.Operator)
 	}
@@ -347,6 +349,10 @@ func checkConfigFile(path string, data []byte) error {
 	}
 	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) { // an empty file is a valid config
 		var te *yaml.TypeError
+		var ce *callAfterError
+		if errors.As(err, &ce) {
+			return usageErr(callAfterHint, "config %s line %d: %v", path, ce.line, ce.err)
+		}
 		if errors.As(err, &te) {
 			lines := make([]string, len(te.Errors))
 			for i, e := range te.Errors {
@@ -576,8 +582,8 @@ func configKeys(t reflect.Type, prefix string) []string {
 			continue
 		}
 		key := prefix + tag
-		if f.Type.Kind() == reflect.Struct {
-			keys = append(keys, configKeys(f.Type, key+".")...)
+		if f.Type.Kind() == reflect.Struct && !reflect.PointerTo(f.Type).Implements(reflect.TypeFor[yaml.Unmarshaler]()) {
+			keys = append(keys, configKeys(f.Type, key+".")...) // a section; a type that reads itself is one key
 			continue
 		}
 		if f.Type.Kind() == reflect.Map {

@@ -19,7 +19,7 @@ var keyHelp = map[string]string{
 	"test_group":                   "--test recipients: list files or phone numbers, e.g. [examples/test-group.csv]",
 	"quiet_hours":                  "reminders are not sent in this daily window, e.g. 21:00-08:00",
 	"timezone":                     "time zone of quiet hours and dates, e.g. Asia/Tokyo (default: the computer's)",
-	"call_after":                   "status: a message not delivered this long after sending goes on the call list (default 2h)",
+	"call_after":                   "status: a message not delivered this long after sending goes on the call list (default 2h); per carrier: {default: 2h, au: 70m}",
 	"reconcile_grace":              "after a send whose outcome is unknown (a timeout, a 5xx), wait at least this long before asking the provider whether it arrived (default 30s)",
 	"ui_lang":                      "language of everything smscast prints: ja or en (default: the locale, LANG=ja_JP.UTF-8 → ja; else en)",
 	"failover":                     "providers to carry on through, in turn, when provider cannot send (bad credentials, an outage), e.g. [smsgate]",

@@ -12,6 +12,7 @@ import (
 
 	"github.com/smscast/smscast/pkg/campaign"
 	"github.com/smscast/smscast/pkg/journal"
+	"github.com/smscast/smscast/pkg/report"
 	"github.com/smscast/smscast/pkg/schedule"
 	"github.com/smscast/smscast/pkg/sms"
 )
@@ -118,7 +119,7 @@ func statusRun(ctx context.Context, d *Deps, o *statusOptions) error {
 			return failErr(err, "")
 		}
 		opt := reportOpts(d, cfg, c, nil)
-		opt.NotDeliveredAfter = cfg.CallAfter
+		opt.NotDeliveredAfter = report.CallAfter(cfg.CallAfter)
 		paths, _, err := writeReports(ctx, j, c, cfg.ReportDir, o.CallList, opt)
 		if err != nil {
 			return err

@@ -77,14 +77,13 @@ func urgencyOf(s journal.State, c roster.Class) Urgency {
 // unknown, then numbers that cannot take an SMS, wrong numbers, no number), list order within each.
 func CallList(ds []journal.Delivery, opt Options) []CallRow {
 	lang := opt.lang()
-	late := map[int]bool{}
-	if opt.NotDeliveredAfter > 0 {
-		for _, d := range ds {
-			if (d.State == journal.Submitted || d.State == journal.Sent) && !d.SendingAt.IsZero() &&
-				opt.Now.Sub(d.SendingAt) >= opt.NotDeliveredAfter {
-				for _, p := range d.Patients {
-					late[p.Row] = true
-				}
+	late := map[int]time.Duration{} // row → the call_after it went past
+	for _, d := range ds {
+		after := opt.NotDeliveredAfter.For(d.Carrier)
+		if after > 0 && (d.State == journal.Submitted || d.State == journal.Sent) && !d.SendingAt.IsZero() &&
+			opt.Now.Sub(d.SendingAt) >= after {
+			for _, p := range d.Patients {
+				late[p.Row] = after
 			}
 		}
 	}
@@ -94,7 +93,8 @@ func CallList(ds []journal.Delivery, opt Options) []CallRow {
 			continue // got this very text from an earlier campaign: reached
 		}
 		for _, p := range d.Patients {
-			if Reached(d.State) && !late[p.Row] {
+			after, isLate := late[p.Row]
+			if Reached(d.State) && !isLate {
 				continue
 			}
 			r := CallRow{Row: p.Row, Name: p.Name, Phone: p.Phone, State: d.State}
@@ -115,8 +115,8 @@ func CallList(ds []journal.Delivery, opt Options) []CallRow {
 				}
 				r.Numbers = []roster.Number{{Column: col, Value: p.Phone}}
 			}
-			if late[p.Row] {
-				r.Reason = lateWords(opt.NotDeliveredAfter).in(lang)
+			if isLate {
+				r.Reason = lateWords(after).in(lang)
 			} else {
 				r.Reason = situation(d.State, d.Reason, r.Class, lang)
 			}
@@ -141,10 +141,15 @@ func lateWords(after time.Duration) words {
 }
 
 func humanAge(d time.Duration) string {
-	if d >= time.Hour && d%time.Hour == 0 {
-		return fmt.Sprintf("%d h", d/time.Hour)
+	d = d.Round(time.Minute)
+	h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
+	switch {
+	case h > 0 && m > 0:
+		return fmt.Sprintf("%d h %d min", h, m)
+	case h > 0:
+		return fmt.Sprintf("%d h", h)
 	}
-	return d.Round(time.Minute).String()
+	return fmt.Sprintf("%d min", m)
 }
 
 func jaAge(d time.Duration) string {

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gocarina/gocsv"
@@ -141,13 +142,29 @@ func Reached(s journal.State) bool {
 	return false
 }
 
+// CallAfter is how long an accepted message may stay undelivered before its patient goes on the
+// call list: Default, or the carrier's own time (au gives up on a phone that is off after about an
+// hour, docomo keeps trying for days, so an au message is worth a call sooner). Zero: never.
+type CallAfter struct {
+	Default   time.Duration
+	ByCarrier map[string]time.Duration // keys in lower case: docomo, au, softbank, rakuten
+}
+
+// For is the time for a message the carrier delivered or is delivering ("" when unknown).
+func (c CallAfter) For(carrier string) time.Duration {
+	if d, ok := c.ByCarrier[strings.ToLower(carrier)]; ok {
+		return d
+	}
+	return c.Default
+}
+
 // Options tune the reports.
 type Options struct {
 	// Now and NotDeliveredAfter put on the call list a message the provider accepted but has not
 	// reported delivered this long after it was sent (used after status refreshes receipts). Now
 	// is also the time printed at the top of the call list page.
 	Now               time.Time
-	NotDeliveredAfter time.Duration
+	NotDeliveredAfter CallAfter
 
 	// Lang is the language of the CSV headers, of the state and reason words, and of the call list
 	// page: "ja" or "en" (the default). The JSON report keeps its English keys and codes.

@@ -64,7 +64,7 @@ func TestCallListHoldsExactlyThePatientsNotReached(t *testing.T) {
 func TestCallListAddsMessagesNotDeliveredInTime(t *testing.T) {
 	_, ds := fixture()
 	ds[0].SendingAt = time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
-	rows := CallList(ds, Options{Now: ds[0].SendingAt.Add(3 * time.Hour), NotDeliveredAfter: 2 * time.Hour})
+	rows := CallList(ds, Options{Now: ds[0].SendingAt.Add(3 * time.Hour), NotDeliveredAfter: CallAfter{Default: 2 * time.Hour}})
 	if len(rows) != 4 || rows[0].Row != 2 || rows[0].Reason != "not delivered 2 h after sending" {
 		t.Fatalf("call list = %+v", rows)
 	}
@@ -73,6 +73,44 @@ func TestCallListAddsMessagesNotDeliveredInTime(t *testing.T) {
 		if r.Row == 4 || r.Row == 5 {
 			t.Errorf("delivered row %d on the call list", r.Row)
 		}
+	}
+}
+
+// au stops retrying a phone that is off after about an hour; docomo keeps trying for days: with
+// call_after {default: 2h, au: 70m} the au patient is on the list at 80 minutes, the docomo one not.
+func TestCallAfterPerCarrier(t *testing.T) {
+	_, ds := fixture()
+	ds[0].SendingAt = time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
+	ds[0].Carrier = "au"
+	docomo := ds[0]
+	docomo.Seq, docomo.Carrier, docomo.To = 9, "docomo", "+819011112222"
+	docomo.Patients = []journal.Patient{{Row: 40, Name: "試験 花子", Phone: "090-1111-2222"}}
+	ds = append(ds, docomo)
+	after := CallAfter{Default: 2 * time.Hour, ByCarrier: map[string]time.Duration{"au": 70 * time.Minute}}
+	rows := CallList(ds, Options{Now: ds[0].SendingAt.Add(80 * time.Minute), NotDeliveredAfter: after})
+	var au, dc *CallRow
+	for i := range rows {
+		switch rows[i].Row {
+		case 2:
+			au = &rows[i]
+		case 40:
+			dc = &rows[i]
+		}
+	}
+	if au == nil || au.Reason != "not delivered 1 h 10 min after sending" {
+		t.Errorf("au row: %+v", au)
+	}
+	if dc != nil {
+		t.Errorf("docomo row on the list after 80 minutes: %+v", dc)
+	}
+	rows = CallList(ds, Options{Now: ds[0].SendingAt.Add(2 * time.Hour), NotDeliveredAfter: after, Lang: LangJA})
+	for _, r := range rows {
+		if r.Row == 40 && r.Reason != "送信後2時間たっても届いていません" {
+			t.Errorf("docomo row after 2 h: %q", r.Reason)
+		}
+	}
+	if after.For("AU") != 70*time.Minute || after.For("") != 2*time.Hour {
+		t.Errorf("For: %v %v", after.For("AU"), after.For(""))
 	}
 }
 

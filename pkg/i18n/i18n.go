@@ -165,3 +165,16 @@ func (c count) PluralForm(t language.Tag, _ int) (plural.Form, int) {
 type float float64
 
 func (f float) Format(s fmt.State, verb rune) { fmt.Fprintf(s, fmt.FormatString(s, verb), float64(f)) }
+
+// addJA adds more Japanese sentences to the catalog, from a file of its own (ja_<topic>.go:
+// var _ = addJA(map[string]string{…})), so that work on separate topics does not edit one table.
+// A key given twice is a programming error.
+func addJA(more map[string]string) bool {
+	for k, v := range more {
+		if _, dup := ja[k]; dup {
+			panic(fmt.Sprintf("i18n: %q is in the Japanese catalog twice", k))
+		}
+		ja[k] = v
+	}
+	return true
+}

@@ -84,6 +84,9 @@ Start with a drill on the simulator:
 	root.SetOut(d.Stdout)
 	root.SetErr(d.Stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		if s := suggestFlags(c, err); len(s) > 0 {
+			return hintf(usageErr("", "%v", err), "did you mean %s? `%s --help` lists every flag", strings.Join(s, " or "), c.CommandPath())
+		}
 		return hintf(usageErr("", "%v", err), "run `%s --help` for usage", c.CommandPath())
 	})
 	root.PersistentFlags().StringVar(&g.configPath, "config", "", "config file (default $XDG_CONFIG_HOME/smscast/config.yaml)")

@@ -111,6 +111,7 @@ Start with a drill on the simulator:
 		helpTopic("exit-codes", "What smscast's exit codes mean", d.ui().Text(exitCodesHelp)),
 		helpTopic("environment", "Configuration keys, environment variables and where files live", environmentHelpIn(d.ui(), runtime.GOOS, d.getenv)),
 	)
+	registerCompletions(d, g, root)
 	return root
 }
 

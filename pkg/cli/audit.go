@@ -6,7 +6,6 @@ import (
 	"io"
 	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -128,7 +127,7 @@ func printAudit(w io.Writer, es []journal.AuditEntry) error {
 // printAuditIn is printAudit in p's language. The action stays its code (send.created, …): it is
 // what --json and scripts read, and what staff search for.
 func printAuditIn(p *i18n.Printer, w io.Writer, es []journal.AuditEntry) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	tw := newTable(w)
 	p.Fprintln(tw, "SEQ\tTIME\tOPERATOR\tHOST\tACTION\tCAMPAIGN\tDETAILS")
 	for _, e := range es {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Seq, auditTime(e).Format("2006-01-02 15:04:05 -07:00"),

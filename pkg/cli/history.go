@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -83,7 +82,7 @@ func historyRun(ctx context.Context, d *Deps, o *historyOptions) error {
 		p.Fprintln(d.Stdout, "No campaigns yet.")
 		return nil
 	}
-	tw := tabwriter.NewWriter(d.Stdout, 0, 4, 2, ' ', 0)
+	tw := newTable(d.Stdout)
 	p.Fprintln(tw, "CAMPAIGN\tCREATED\tTEMPLATE\tKIND\tPROVIDER\tSTATES")
 	for _, e := range entries {
 		kind := p.Text("real")

@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -66,7 +65,7 @@ func templatesList(d *Deps, g *globalOptions, c *cobra.Command) error {
 		return err
 	}
 	env := sampleEnv(d, cfg)
-	tw := tabwriter.NewWriter(d.Stdout, 0, 4, 2, ' ', 0)
+	tw := newTable(d.Stdout)
 	cfg.ui().Fprintln(tw, "NAME\tLANGUAGES\tCLASS\tSEGMENTS\tDESCRIPTION")
 	for _, t := range cat.Templates() {
 		var segs []string

@@ -353,7 +353,10 @@ func TestFailoverDrillFromTheSimulatorCarriesOnThroughThePhone(t *testing.T) {
 					t.Errorf("report row %s: %s holds a message but is reported %s (%s)", r["row"], e164, r["state"], r["reason"])
 				}
 			}
-			var sum struct{ Accepted, Pending, Failed, Unknown int }
+			var sum struct {
+				Accepted, Pending, Failed, Unknown int
+				Simulated                          bool
+			}
 			if err := json.Unmarshal(stdout.Bytes(), &sum); err != nil {
 				t.Fatalf("exit %d, stdout is not JSON: %v\n%s\nstderr:\n%s", code, err, stdout.String(), stderr.String())
 			}
@@ -364,6 +367,9 @@ func TestFailoverDrillFromTheSimulatorCarriesOnThroughThePhone(t *testing.T) {
 			}
 			if !tt.wantAll && unknown != len(refused) {
 				t.Errorf("%d reported %s, want the %d numbers the phone refused", unknown, tt.wantState, len(refused))
+			}
+			if sum.Simulated || strings.Contains(stderr.String(), "no real SMS was sent") {
+				t.Errorf("the phone texted patients, but the result says simulated (%v) or \"no real SMS was sent\":\n%s", sum.Simulated, stderr.String())
 			}
 			if sum.Accepted != len(both) || sum.Unknown+sum.Pending != unknown {
 				t.Errorf("result %+v; %d numbers hold a message, %d are reported %s", sum, len(both), unknown, tt.wantState)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/smscast/smscast/pkg/campaign"
 	"github.com/smscast/smscast/pkg/i18n"
+	"github.com/smscast/smscast/pkg/journal"
 	"github.com/smscast/smscast/pkg/roster"
 	"github.com/smscast/smscast/pkg/schedule"
 )
@@ -185,4 +186,20 @@ func printResult(w io.Writer, p *i18n.Printer, r sendResult, real bool) {
 	p.Fprintf(w, "Campaign %s: %d sent this run, %d accepted, %d failed, %d unknown, %d pending, %d not sendable%s\n",
 		r.Campaign, r.SentThisRun, r.Accepted, r.Failed, r.Unknown, r.Pending, r.Skipped, sim)
 	p.Fprintf(w, "Report:     %s\nCall list:  %s\n", r.Report, r.CallList)
+}
+
+// sentForReal reports whether any message of the campaign went out through a provider that
+// sends real SMS: a drill on the simulator that failed over to the clinic's phone did text
+// patients, and must not say "no real SMS was sent".
+func sentForReal(c journal.Campaign, ds []journal.Delivery) bool {
+	table := providerTable()
+	for _, d := range ds {
+		if d.State == journal.Skipped || d.State == journal.Pending {
+			continue
+		}
+		if table[journal.RouteOf(d.Provider, c.Provider)].real {
+			return true
+		}
+	}
+	return false
 }

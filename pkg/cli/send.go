@@ -471,8 +471,9 @@ func runCampaign(ctx context.Context, d *Deps, o *sendOptions, cfg *Config, spec
 	if err != nil {
 		return err
 	}
+	real := spec.real || sentForReal(c, ds)
 	r := sendResult{
-		Campaign: c.ID, Provider: c.Provider, Simulated: !spec.real, Test: c.Test, Resumed: resumed,
+		Campaign: c.ID, Provider: c.Provider, Simulated: !real, Test: c.Test, Resumed: resumed,
 		SentThisRun: res.SentThisRun, Accepted: res.Accepted, Failed: res.Failed, Unknown: res.Unknown,
 		Pending: res.Pending, Report: paths.CSV, ReportJSON: paths.JSON, CallList: paths.Call,
 		Interrupted: res.Interrupted,
@@ -493,7 +494,7 @@ func runCampaign(ctx context.Context, d *Deps, o *sendOptions, cfg *Config, spec
 	case o.Events:
 		prog.end(r)
 	}
-	printResult(out, p, r, spec.real)
+	printResult(out, p, r, real)
 	if resumed && res.Todo == 0 {
 		// A rerun (a second cron run the same day) has nothing to do: that is success, but the
 		// patients an earlier run could not reach are still to be phoned.

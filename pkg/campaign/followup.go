@@ -96,9 +96,14 @@ func recipientsOf(ctx context.Context, j *journal.Journal, id, only string) (*ro
 			r := roster.Row{Row: p.Row, Name: p.Name, Phone: p.Phone, PhoneColumn: p.Column, E164: d.To,
 				Fields: p.Fields, Class: roster.Sendable}
 			if d.To == "" || (d.State == journal.Skipped && d.ErrorCode != journal.CodeAlreadyReceived) {
-				r.Class, r.Reason = roster.Invalid, d.Reason
-				if d.To == "" {
+				// The first campaign's reason keeps its class: a landline is a landline, not an
+				// invalid number, in the follow-up's summary and call list.
+				r.Class, r.Reason = roster.ClassOfReason(d.Reason), d.Reason
+				switch {
+				case d.To == "":
 					r.Class = roster.Empty
+				case r.Class == "" || r.Class == roster.Sendable || r.Class == roster.Duplicate:
+					r.Class = roster.Invalid
 				}
 			}
 			for k := range p.Fields {

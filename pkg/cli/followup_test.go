@@ -77,3 +77,17 @@ func TestAckIsRefusedForASenderThatCannotReceiveReplies(t *testing.T) {
 		t.Errorf("exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// A follow-up whose recipients cannot take an SMS (the landline and the empty row the first
+// campaign could not text either) says so with their classes, not "invalid", and sends nothing.
+func TestAFollowUpOfOnlyUntextableRowsNamesTheirClasses(t *testing.T) {
+	e := newTestEnv(t)
+	if r := e.run("send", "outage", "--to", fixture, "--yes", "--campaign", "o1", "--report-dir", e.dir); r.code != ExitOK {
+		t.Fatalf("send: exit %d\n%s", r.code, r.stderr)
+	}
+	r := e.run("send", "resume", "--recipients-of", "o1", "--only", "unreached", "--yes", "--report-dir", e.dir)
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "campaign o1: none of the 2 patients of this follow-up can receive SMS (1 landline, 1 no number)") ||
+		!strings.Contains(r.stderr, "smscast report o1") {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+}

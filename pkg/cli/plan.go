@@ -203,3 +203,37 @@ func sentForReal(c journal.Campaign, ds []journal.Delivery) bool {
 	}
 	return false
 }
+
+// followUpNobody answers a follow-up (--recipients-of) of which no recipient can receive SMS:
+// nobody selected (everyone was reached: nothing to do, exit 0), or only rows the first campaign
+// could not text either (a landline, no number: they are on its call list, exit 2).
+func followUpNobody(p *i18n.Printer, w io.Writer, o *sendOptions, plan *campaign.Plan) error {
+	rows := plan.List.Rows
+	if len(rows) == 0 {
+		p.Fprintf(w, "Nobody of campaign %s is left for this follow-up (--only %s): nothing to send.\n", o.RecipientsOf, cmpOr(o.Only, "all"))
+		return nil
+	}
+	counts := map[roster.Class]int{}
+	var order []roster.Class
+	for _, r := range rows {
+		if counts[r.Class] == 0 {
+			order = append(order, r.Class)
+		}
+		counts[r.Class]++
+	}
+	var parts []string
+	for _, c := range order {
+		parts = append(parts, p.Sprintf("%d %s", counts[c], p.Text(classWords(c))))
+	}
+	return hintf(usageErr("", "campaign %s: none of the %d patients of this follow-up can receive SMS (%s): nothing to send",
+		o.RecipientsOf, len(rows), strings.Join(parts, p.Text(", "))),
+		"they are on the call list of %s: `smscast report %s` writes it again", o.RecipientsOf, o.RecipientsOf)
+}
+
+// cmpOr is s, or def when s is empty.
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

@@ -263,6 +263,9 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 			}
 			return nil
 		}
+		if o.RecipientsOf != "" {
+			return followUpNobody(p, out, o, plan)
+		}
 		return hintf(usageErr("", "%s: no row has a number that can receive SMS: nothing to send", o.To),
 			"run `smscast check %s` to see every row and why it cannot receive SMS", o.To)
 	}

@@ -84,29 +84,12 @@ var (
 	hMemo     = words{"メモ", "memo"}
 )
 
-// classOfReason recovers a skipped row's class from the reason the roster gave it, for journals
-// that do not record the class (journal.Patient has no Class yet). TestClassOfReasonReadsEveryRosterReason
-// keeps it equal to the roster's words.
+// classOfReason recovers a skipped row's class from its reason (journal.Patient has no Class):
+// the roster's words (roster.ClassOfReason, kept equal to them by
+// TestClassOfReasonReadsEveryRosterReason) and the campaign layer's repeat.
 func classOfReason(reason string) roster.Class {
-	switch r := strings.ToLower(reason); {
-	case strings.HasPrefix(r, "landline"):
-		return roster.Landline
-	case strings.HasPrefix(r, "ip phone"):
-		return roster.VoIP
-	case strings.HasPrefix(r, "toll-free"):
-		return roster.TollFree
-	case strings.HasPrefix(r, "pager"):
-		return roster.Pager
-	case strings.HasPrefix(r, "no phone number"):
-		return roster.Empty
-	case strings.HasPrefix(r, "opted out"):
-		return roster.OptedOut
-	case strings.HasPrefix(r, "same number as row"):
-		return roster.Duplicate
-	case strings.HasPrefix(r, "already received this message"):
+	if strings.HasPrefix(strings.ToLower(reason), "already received this message") {
 		return classAlreadyReceived
-	case r == "":
-		return ""
 	}
-	return roster.Invalid // invalid number, not a phone number, 0570…: cannot receive SMS
+	return roster.ClassOfReason(reason)
 }

@@ -531,7 +531,6 @@ var ja = map[string]string{
 	"same number as row %s":                                                                            "%s行目と同じ番号",
 	"%s: no column %s; the headers are %s":                                                             "%s: 列 %s がありません。見出しは %s です",
 	"ignored":                                                                                          "読み飛ばしました",
-	"The simulator keeps no delivery receipts without sim.outbox: nothing to refresh for %s.":          "シミュレーターは sim.outbox がないと配信結果を残しません: %s で更新するものはありません。",
 	"with --recipients-of: only those %s":                                                              "--recipients-of と一緒に: 次の人だけ %s",
 	"journal file (default %s)":                                                                        "送信記録のファイル(既定 %s)",
 	"config file (default %s)":                                                                         "設定ファイル(既定 %s)",

@@ -140,9 +140,14 @@ func lateWords(after time.Duration) words {
 	}
 }
 
-func humanAge(d time.Duration) string {
+// hoursMinutes is d to the nearest minute, in whole hours and the minutes left.
+func hoursMinutes(d time.Duration) (h, m int) {
 	d = d.Round(time.Minute)
-	h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
+	return int(d / time.Hour), int(d % time.Hour / time.Minute)
+}
+
+func humanAge(d time.Duration) string {
+	h, m := hoursMinutes(d)
 	switch {
 	case h > 0 && m > 0:
 		return fmt.Sprintf("%d h %d min", h, m)
@@ -153,8 +158,7 @@ func humanAge(d time.Duration) string {
 }
 
 func jaAge(d time.Duration) string {
-	d = d.Round(time.Minute)
-	h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
+	h, m := hoursMinutes(d)
 	switch {
 	case h > 0 && m > 0:
 		return fmt.Sprintf("%d時間%d分", h, m)

@@ -36,10 +36,33 @@ type pageData struct {
 // meaning carried by colour), one line per patient, the campaign and the time at the top, grouped
 // by urgency whatever the order of rows, and nothing loaded from outside the file.
 func CallListHTML(c journal.Campaign, rows []CallRow, opt Options) ([]byte, error) {
+	sorted := append([]CallRow(nil), rows...)
+	sort.SliceStable(sorted, func(i, k int) bool {
+		if sorted[i].Urgency != sorted[k].Urgency {
+			return sorted[i].Urgency < sorted[k].Urgency
+		}
+		return sorted[i].Row < sorted[k].Row
+	})
+	return listPage(c, sorted, opt, pageText{
+		title: words{"電話連絡リスト", "Call list"},
+		none:  words{"電話が必要な方はいません。", "Nobody to call."},
+		group: func(u Urgency, lang string) string { return urgencyWords[u].in(lang) },
+	})
+}
+
+// pageText is what a printed list of patients says in its own words: its title, the line when
+// nobody is on it, and the title of each group of rows.
+type pageText struct {
+	title, none words
+	group       func(Urgency, string) string
+}
+
+// listPage lays out rows, in their order, as the printed page of the call list (call.html.tmpl):
+// the campaign's facts at the top, a group per run of rows with the same group title.
+func listPage(c journal.Campaign, rows []CallRow, opt Options, text pageText) ([]byte, error) {
 	lang := opt.lang()
 	pw := func(ja, en string) string { return words{ja, en}.in(lang) }
-	d := pageData{Lang: lang, Title: pw("電話連絡リスト", "Call list"), Campaign: c.ID,
-		None: pw("電話が必要な方はいません。", "Nobody to call.")}
+	d := pageData{Lang: lang, Title: text.title.in(lang), Campaign: c.ID, None: text.none.in(lang)}
 	d.Meta = append(d.Meta, pw("キャンペーン: ", "Campaign: ")+c.ID)
 	if c.Template != "" {
 		d.Meta = append(d.Meta, pw("テンプレート: ", "Template: ")+c.Template)
@@ -72,37 +95,31 @@ func CallListHTML(c journal.Campaign, rows []CallRow, opt Options) ([]byte, erro
 			numbers[h] = true
 		}
 	}
-	sorted := append([]CallRow(nil), rows...)
-	sort.SliceStable(sorted, func(i, k int) bool {
-		if sorted[i].Urgency != sorted[k].Urgency {
-			return sorted[i].Urgency < sorted[k].Urgency
-		}
-		return sorted[i].Row < sorted[k].Row
-	})
-	for _, r := range sorted {
-		if len(d.Groups) == 0 || d.Groups[len(d.Groups)-1].Title != urgencyWords[r.Urgency].in(lang) {
-			d.Groups = append(d.Groups, pageGroup{Title: urgencyWords[r.Urgency].in(lang)})
+	for _, r := range rows {
+		title := text.group(r.Urgency, lang)
+		if len(d.Groups) == 0 || d.Groups[len(d.Groups)-1].Title != title {
+			d.Groups = append(d.Groups, pageGroup{Title: title})
 		}
 		g := &d.Groups[len(d.Groups)-1]
 		var cells []pageCell
 		for i, col := range cols {
 			cell := pageCell{Text: col.cell(r)}
-			switch {
+			switch h := col.header; {
 			case i == 0:
 				cell.Class = "row"
-			case col.header == hName.in(lang):
+			case h == hName.in(lang):
 				cell.Class, cell.Small = "name", r.Kana
-			case col.header == hKana.in(lang):
+			case h == hKana.in(lang):
 				continue
-			case numbers[col.header]:
+			case numbers[h]:
 				cell.Class = "num"
-			case col.header == hReason.in(lang):
+			case h == hReason.in(lang):
 				cell.Class = "reason"
-			case col.header == hCalled.in(lang):
+			case h == hCalled.in(lang):
 				cell.Class, cell.Text = "box", "□"
-			case col.header == hCalledAt.in(lang):
+			case h == hCalledAt.in(lang):
 				cell.Class = "at"
-			case col.header == hMemo.in(lang):
+			case h == hMemo.in(lang):
 				cell.Class = "memo"
 			}
 			cells = append(cells, cell)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -115,80 +114,11 @@ func WriteUnconfirmed(dir string, c journal.Campaign, ds []journal.Delivery, ack
 // UnconfirmedHTML is the list of the unconfirmed as a page to print: the call list's page, with
 // its groups of urgency followed by the replies to read and those who have not replied.
 func UnconfirmedHTML(c journal.Campaign, rows []CallRow, opt Options) ([]byte, error) {
-	lang := opt.lang()
-	pw := func(ja, en string) string { return words{ja, en}.in(lang) }
-	d := pageData{Lang: lang, Title: pw("確認が取れていない方", "Not confirmed"), Campaign: c.ID,
-		None: pw("全員から確認の返信がありました。", "Everyone has confirmed.")}
-	d.Meta = append(d.Meta, pw("キャンペーン: ", "Campaign: ")+c.ID)
-	if c.Template != "" {
-		d.Meta = append(d.Meta, pw("テンプレート: ", "Template: ")+c.Template)
-	}
-	if !c.CreatedAt.IsZero() {
-		d.Meta = append(d.Meta, pw("送信開始: ", "Sent: ")+localTime(c.CreatedAt, opt, lang))
-	}
-	if !opt.Now.IsZero() {
-		d.Meta = append(d.Meta, pw("作成: ", "Printed: ")+localTime(opt.Now, opt, lang))
-	}
-	d.Meta = append(d.Meta, pw(fmt.Sprintf("電話する方: %d人", len(rows)), fmt.Sprintf("To call: %d", len(rows))))
-	switch {
-	case c.Provider == "sim":
-		d.Warning = pw("練習(シミュレーター): 実際のSMSは送っていません", "Drill (simulator): no real SMS was sent")
-	case c.Test:
-		d.Warning = pw("テスト送信", "Test broadcast")
-	}
-	cols := callColumns(opt)
-	numbers := map[string]bool{hPhone.in(lang): true}
-	if opt.Contacts != nil {
-		for _, h := range opt.Contacts.NumberColumns {
-			numbers[h] = true
-		}
-	}
-	for _, col := range cols {
-		if col.header != hKana.in(lang) {
-			d.Headers = append(d.Headers, col.header)
-		}
-	}
-	d.Span = len(d.Headers)
-	for _, r := range rows {
-		title := groupTitle(r.Urgency, lang)
-		if len(d.Groups) == 0 || d.Groups[len(d.Groups)-1].Title != title {
-			d.Groups = append(d.Groups, pageGroup{Title: title})
-		}
-		g := &d.Groups[len(d.Groups)-1]
-		var cells []pageCell
-		for i, col := range cols {
-			cell := pageCell{Text: col.cell(r)}
-			switch h := col.header; {
-			case i == 0:
-				cell.Class = "row"
-			case h == hName.in(lang):
-				cell.Class, cell.Small = "name", r.Kana
-			case h == hKana.in(lang):
-				continue
-			case numbers[h]:
-				cell.Class = "num"
-			case h == hReason.in(lang):
-				cell.Class = "reason"
-			case h == hCalled.in(lang):
-				cell.Class, cell.Text = "box", "□"
-			case h == hCalledAt.in(lang):
-				cell.Class = "at"
-			case h == hMemo.in(lang):
-				cell.Class = "memo"
-			}
-			cells = append(cells, cell)
-		}
-		g.Rows = append(g.Rows, cells)
-	}
-	for i := range d.Groups {
-		g := &d.Groups[i]
-		g.Title += pw("("+strconv.Itoa(len(g.Rows))+"人)", " ("+strconv.Itoa(len(g.Rows))+")")
-	}
-	var b bytes.Buffer
-	if err := callPage.Execute(&b, d); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
+	return listPage(c, rows, opt, pageText{
+		title: words{"確認が取れていない方", "Not confirmed"},
+		none:  words{"全員から確認の返信がありました。", "Everyone has confirmed."},
+		group: groupTitle,
+	})
 }
 
 func groupTitle(u Urgency, lang string) string {

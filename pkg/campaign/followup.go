@@ -100,9 +100,10 @@ func recipientsOf(ctx context.Context, j *journal.Journal, id, only string) (*ro
 				// invalid number, in the follow-up's summary and call list.
 				r.Class, r.Reason = roster.ClassOfReason(d.Reason), d.Reason
 				switch {
-				case d.To == "":
+				case r.Class != "" && r.Class != roster.Sendable && r.Class != roster.Duplicate:
+				case strings.TrimSpace(p.Phone) == "":
 					r.Class = roster.Empty
-				case r.Class == "" || r.Class == roster.Sendable || r.Class == roster.Duplicate:
+				default:
 					r.Class = roster.Invalid
 				}
 			}

@@ -90,4 +90,12 @@ func TestAFollowUpOfOnlyUntextableRowsNamesTheirClasses(t *testing.T) {
 		!strings.Contains(r.stderr, "smscast report o1") {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
+	// examples/patients.csv: a number too short is invalid (it has no E.164 either), not "no number".
+	if r := e.run("send", "outage", "--to", "../../examples/patients.csv", "--yes", "--campaign", "o2", "--report-dir", e.dir); r.code != ExitOK {
+		t.Fatalf("send: exit %d\n%s", r.code, r.stderr)
+	}
+	r = e.run("send", "resume", "--recipients-of", "o2", "--only", "unreached", "--dry-run")
+	if !strings.Contains(r.stderr, "(1 landline, 1 IP phone (050), 1 invalid, 1 toll-free)") {
+		t.Errorf("examples list: exit %d\n%s", r.code, r.stderr)
+	}
 }

@@ -24,15 +24,18 @@ type reportOptions struct {
 func newCmdReport(d *Deps, g *globalOptions) *cobra.Command {
 	o := &reportOptions{g: g}
 	cmd := &cobra.Command{
-		Use:   "report <campaign>",
+		Use:   "report [<campaign>]",
 		Short: "Write a campaign's delivery report and call list again from the journal",
 		Long: `Report writes <campaign>.csv, <campaign>.json, <campaign>-call.csv and the call list as a page
-to print, <campaign>-call.html, into --report-dir again from the journal. With --out FILE it
-writes only the --format chosen (csv, json, call for the call list, or call-html for the page to
-print) to FILE; --out - prints it.`,
-		Args: cobra.ExactArgs(1),
+to print, <campaign>-call.html, into --report-dir again from the journal (default: the latest
+campaign). With --out FILE it writes only the --format chosen (csv, json, call for the call list,
+or call-html for the page to print) to FILE; --out - prints it.`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			o.cmd, o.Campaign = c, args[0]
+			o.cmd = c
+			if len(args) == 1 {
+				o.Campaign = args[0]
+			}
 			return reportRun(c.Context(), d, o)
 		},
 	}

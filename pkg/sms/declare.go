@@ -23,8 +23,8 @@ type Declaration struct {
 	// must never sit in a config file, a shell history or a flag. Build sees only these.
 	Env []Variable
 
-	// Help is one line per key of the section (the key without the section: "from"), in English;
-	// the Japanese lines are in the CLI's catalog.
+	// Help is one line per key of the section, named within it ("from", "replies.rate"), in
+	// English; the Japanese lines are in the CLI's catalog. A test checks every key has one.
 	Help map[string]string
 
 	Real        bool    // sends real SMS (the simulator does not)
@@ -36,7 +36,8 @@ type Declaration struct {
 	Sendable func(e164 string) (ok bool, reason string)
 
 	// Build makes the sender from config (a pointer of Config's type, decoded), the declared
-	// environment variables (any other name reads as "") and the clock.
+	// environment variables (any other name reads as "") and the run's clock (which a provider
+	// whose dates come from its server may ignore).
 	Build func(config any, getenv func(string) string, now func() time.Time) (Sender, error)
 }
 

@@ -285,7 +285,7 @@ func TestHelpTopicsAndVersion(t *testing.T) {
 
 func TestEveryConfigKeyIsDocumented(t *testing.T) {
 	help := environmentHelp()
-	for k := range keyHelp {
+	for k := range allKeyHelp() {
 		if !strings.Contains(help, k) {
 			t.Errorf("key %s missing from help", k)
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -31,9 +32,9 @@ import (
 	"github.com/smscast/smscast/pkg/internal/editdist"
 	"github.com/smscast/smscast/pkg/message"
 	"github.com/smscast/smscast/pkg/schedule"
-	"github.com/smscast/smscast/pkg/sms/karaden"
 	"github.com/smscast/smscast/pkg/sms/sim"
 	"github.com/smscast/smscast/pkg/sms/smsgate"
+	"github.com/smscast/smscast/pkg/sms/twilio"
 )
 
 // Config is every setting smscast reads from its config file, SMSCAST_* variables and flags.
@@ -69,11 +70,7 @@ type Config struct {
 	FailoverAfter time.Duration `yaml:"failover_after" mapstructure:"failover_after"`
 	// ReconcileGrace is the least wait from an ambiguous attempt to the lookup that decides
 	// whether to send again (twice the provider's timeout when that is longer).
-	ReconcileGrace time.Duration  `yaml:"reconcile_grace" mapstructure:"reconcile_grace"`
-	Sim            SimConfig      `yaml:"sim" mapstructure:"sim"`
-	Twilio         TwilioConfig   `yaml:"twilio" mapstructure:"twilio"`
-	Karaden        karaden.Config `yaml:"karaden" mapstructure:"karaden"`
-	Smsgate        smsgate.Config `yaml:"smsgate" mapstructure:"smsgate"`
+	ReconcileGrace time.Duration `yaml:"reconcile_grace" mapstructure:"reconcile_grace"`
 
 	// CallListColumns are more columns of the patient list to show on the call list (担当, 透析曜日, …).
 	CallListColumns []string `yaml:"call_list_columns" mapstructure:"call_list_columns"`
@@ -89,32 +86,90 @@ type Config struct {
 	rateSet bool           // rate was given somewhere; otherwise the provider's default applies
 	uiLang  string         // the language people read: UILang, else the locale (see uiLanguage)
 	loc     *time.Location // Timezone, loaded: every date and time smscast computes or shows
+
+	// sections are the providers' sections of the file (sim:, twilio:, …), by provider name,
+	// each a pointer to the config type the provider declares (see providers and configType).
+	sections map[string]any
 }
 
-// SimConfig configures the built-in simulator.
-type SimConfig struct {
-	Seed        int64         `yaml:"seed" mapstructure:"seed"`
-	Latency     time.Duration `yaml:"latency" mapstructure:"latency"`
-	Outbox      string        `yaml:"outbox" mapstructure:"outbox"`
-	Permanent   []string      `yaml:"permanent" mapstructure:"permanent"`
-	Transient   []string      `yaml:"transient" mapstructure:"transient"`
-	Ambiguous   []string      `yaml:"ambiguous" mapstructure:"ambiguous"`
-	Undelivered []string      `yaml:"undelivered" mapstructure:"undelivered"`
-	// Replies make drills show confirmations: sim.replies: {rate: 0.7, after: 2m, texts: ["1", "はい"]}.
-	Replies sim.Replies `yaml:"replies" mapstructure:"replies"`
-	// DownAfter plays an outage after this many messages, to rehearse failover (0: never).
-	DownAfter int `yaml:"down_after" mapstructure:"down_after"`
+// configType is the type the config file, the SMSCAST_* variables and the flags decode into:
+// Config's own keys and one section per provider of the table, of the type the provider
+// declares. It is built at run time so that adding a provider changes nothing here; its keys
+// are the ones strict decoding checks, help lists and the environment may set.
+func configType() reflect.Type {
+	t := reflect.TypeFor[Config]()
+	var fields []reflect.StructField
+	for i := range t.NumField() {
+		if f := t.Field(i); f.IsExported() {
+			fields = append(fields, f)
+		}
+	}
+	for _, p := range providers() {
+		fields = append(fields, reflect.StructField{
+			Name: "Section_" + p.Name,
+			Type: reflect.TypeOf(p.Config).Elem(),
+			Tag:  reflect.StructTag(fmt.Sprintf(`yaml:%q mapstructure:%q`, p.Name, p.Name)),
+		})
+	}
+	return reflect.StructOf(fields)
 }
 
-// TwilioConfig configures the Twilio provider. Credentials come from TWILIO_* variables.
-type TwilioConfig struct {
-	AccountSID          string        `yaml:"account_sid" mapstructure:"account_sid"`
-	From                string        `yaml:"from" mapstructure:"from"`
-	MessagingServiceSID string        `yaml:"messaging_service_sid" mapstructure:"messaging_service_sid"`
-	StatusCallback      string        `yaml:"status_callback" mapstructure:"status_callback"`
-	ValidityPeriod      int           `yaml:"validity_period" mapstructure:"validity_period"`
-	BaseURL             string        `yaml:"base_url" mapstructure:"base_url"`
-	Timeout             time.Duration `yaml:"timeout" mapstructure:"timeout"`
+// fromDecoded fills a Config from a value of configType: its own fields, and its sections as
+// pointers into the value.
+func fromDecoded(v reflect.Value) Config {
+	var cfg Config
+	dst := reflect.ValueOf(&cfg).Elem()
+	for i := range dst.NumField() {
+		if f := dst.Type().Field(i); f.IsExported() {
+			dst.Field(i).Set(v.FieldByName(f.Name))
+		}
+	}
+	cfg.sections = map[string]any{}
+	for _, p := range providers() {
+		cfg.sections[p.Name] = v.FieldByName("Section_" + p.Name).Addr().Interface()
+	}
+	return cfg
+}
+
+// section is provider name's section of the config: a pointer to its declared config type,
+// the zero value when the config was not loaded from a file (tests).
+func (c *Config) section(name string) any {
+	if s, ok := c.sections[name]; ok {
+		return s
+	}
+	for _, p := range providers() {
+		if p.Name == name {
+			return reflect.New(reflect.TypeOf(p.Config).Elem()).Interface()
+		}
+	}
+	return nil
+}
+
+// sectionOf is provider name's section as its type T, for the few places the CLI knows a
+// provider: the simulator's drills and outbox, Twilio's sender, the phone's SIMs.
+func sectionOf[T any](c *Config, name string) *T {
+	if s, ok := c.section(name).(*T); ok {
+		return s
+	}
+	return new(T)
+}
+
+func (c *Config) simConfig() *sim.Config         { return sectionOf[sim.Config](c, "sim") }
+func (c *Config) twilioConfig() *twilio.Config   { return sectionOf[twilio.Config](c, "twilio") }
+func (c *Config) smsgateConfig() *smsgate.Config { return sectionOf[smsgate.Config](c, "smsgate") }
+
+// withoutOutbox is a copy of c whose simulator keeps no outbox: a dry run checks the provider's
+// configuration without creating the file.
+func (c *Config) withoutOutbox() *Config {
+	out := *c
+	out.sections = maps.Clone(c.sections)
+	if out.sections == nil {
+		out.sections = map[string]any{}
+	}
+	sc := *c.simConfig()
+	sc.Outbox = ""
+	out.sections["sim"] = &sc
+	return &out
 }
 
 func defaultConfig() map[string]any {
@@ -185,7 +240,7 @@ func loadConfig(d *Deps, cmd *cobra.Command, path string) (*Config, error) {
 		}
 	}
 
-	for _, key := range configKeys(reflect.TypeFor[Config](), "") {
+	for _, key := range configKeys(configType(), "") {
 		env := "SMSCAST_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
 		if val, ok := d.LookupEnv(env); ok {
 			v.Set(key, val)
@@ -204,8 +259,8 @@ func loadConfig(d *Deps, cmd *cobra.Command, path string) (*Config, error) {
 	if _, err := parseCallAfter(v.Get("call_after")); err != nil {
 		return nil, usageErr(callAfterHint, "%v", err) // SMSCAST_CALL_AFTER: the file was checked above
 	}
-	var cfg Config
-	err := v.UnmarshalExact(&cfg, viper.DecodeHook(mapstructure.ComposeDecodeHookFunc(
+	decoded := reflect.New(configType())
+	err := v.UnmarshalExact(decoded.Interface(), viper.DecodeHook(mapstructure.ComposeDecodeHookFunc(
 		callAfterHook,
 		mapstructure.StringToTimeDurationHookFunc(),
 		intsFromString,
@@ -214,6 +269,8 @@ func loadConfig(d *Deps, cmd *cobra.Command, path string) (*Config, error) {
 	if err != nil {
 		return nil, usageErr("check the config file, SMSCAST_* variables and flags", "config: %v", err)
 	}
+	cfg := fromDecoded(decoded.Elem())
+	simc := cfg.simConfig()
 	switch {
 	case cfg.Workers < 1 || cfg.Workers > 1000:
 		return nil, usageErr("e.g. workers: 4", "workers: %d must be between 1 and 1000", cfg.Workers)
@@ -225,16 +282,16 @@ func loadConfig(d *Deps, cmd *cobra.Command, path string) (*Config, error) {
 		return nil, usageErr("e.g. max_parts: 3", "max_parts: %d must not be negative", cfg.MaxParts)
 	case cfg.FailoverAfter < 0:
 		return nil, usageErr("e.g. failover_after: 30s", "failover_after: %s must not be negative", cfg.FailoverAfter)
-	case cfg.Sim.DownAfter < 0:
-		return nil, usageErr("e.g. sim.down_after: 50 (an outage after 50 messages), or 0 for none", "sim.down_after: %d must not be negative", cfg.Sim.DownAfter)
+	case simc.DownAfter < 0:
+		return nil, usageErr("e.g. sim.down_after: 50 (an outage after 50 messages), or 0 for none", "sim.down_after: %d must not be negative", simc.DownAfter)
 	case cfg.ReconcileGrace < 0:
 		return nil, usageErr("e.g. reconcile_grace: 30s", "reconcile_grace: %s must not be negative", cfg.ReconcileGrace)
 	case cfg.RepeatWindow < 0:
 		return nil, usageErr("e.g. repeat_window: 12h (0 turns the check off)", "repeat_window: %s must not be negative", cfg.RepeatWindow)
-	case cfg.Sim.Replies.Rate < 0 || cfg.Sim.Replies.Rate > 1:
-		return nil, usageErr("e.g. sim: {replies: {rate: 0.7, after: 2m, texts: [\"1\", \"はい\"]}}", "sim.replies.rate: %g must be between 0 and 1", cfg.Sim.Replies.Rate)
-	case cfg.Sim.Replies.After < 0:
-		return nil, usageErr("e.g. sim.replies.after: 2m", "sim.replies.after: %s must not be negative", cfg.Sim.Replies.After)
+	case simc.Replies.Rate < 0 || simc.Replies.Rate > 1:
+		return nil, usageErr("e.g. sim: {replies: {rate: 0.7, after: 2m, texts: [\"1\", \"はい\"]}}", "sim.replies.rate: %g must be between 0 and 1", simc.Replies.Rate)
+	case simc.Replies.After < 0:
+		return nil, usageErr("e.g. sim.replies.after: 2m", "sim.replies.after: %s must not be negative", simc.Replies.After)
 	case len(cfg.Operator) > 100 || strings.ContainsAny(cfg.Operator, "\r\n\t"):
 		return nil, usageErr("e.g. operator: nurse-sato", "operator %q must be one line of at most 100 characters", cfg.Operator)
 	}
@@ -262,7 +319,7 @@ func loadConfig(d *Deps, cmd *cobra.Command, path string) (*Config, error) {
 	// to the current directory, as a shell user expects.
 	inFile := func(key string) bool { return fileDir != "" && v.InConfig(key) && !overridden[key] }
 	for key, p := range map[string]*string{"journal": &cfg.Journal, "report_dir": &cfg.ReportDir,
-		"templates_dir": &cfg.TemplatesDir, "optout_file": &cfg.OptoutFile, "sim.outbox": &cfg.Sim.Outbox} {
+		"templates_dir": &cfg.TemplatesDir, "optout_file": &cfg.OptoutFile, "sim.outbox": &simc.Outbox} {
 		*p = expandHome(d, *p)
 		if *p != "" && !filepath.IsAbs(*p) && inFile(key) {
 			*p = filepath.Join(fileDir, *p)
@@ -342,12 +399,11 @@ func checkConfigFile(path string, data []byte) error {
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
-	var cfg Config
 	if key, line, ok := secretKey(data); ok {
-		return usageErr("delete it from the file and set it in the environment instead (TWILIO_AUTH_TOKEN, TWILIO_API_SECRET, KARADEN_API_KEY, SMSGATE_PASSWORD: see `smscast help environment`)",
-			"config %s line %d: %s: secrets are never read from the config file", path, line, key)
+		return hintf(usageErr("", "config %s line %d: %s: secrets are never read from the config file", path, line, key),
+			"delete it from the file and set it in the environment instead (%s: see `smscast help environment`)", strings.Join(secretNames(), ", "))
 	}
-	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) { // an empty file is a valid config
+	if err := dec.Decode(reflect.New(configType()).Interface()); err != nil && !errors.Is(err, io.EOF) { // an empty file is a valid config
 		var te *yaml.TypeError
 		var ce *callAfterError
 		if errors.As(err, &ce) {
@@ -406,8 +462,7 @@ func intsFromString(from, to reflect.Type, data any) (any, error) {
 func strictDecode(data []byte) error {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
-	var cfg Config
-	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+	if err := dec.Decode(reflect.New(configType()).Interface()); err != nil && !errors.Is(err, io.EOF) {
 		return err
 	}
 	return nil
@@ -461,7 +516,7 @@ func listsFromScalars(data []byte) []byte {
 			}
 		}
 	}
-	walk(root.Content[0], reflect.TypeFor[Config]())
+	walk(root.Content[0], configType())
 	if !changed {
 		return data
 	}
@@ -472,11 +527,13 @@ func listsFromScalars(data []byte) []byte {
 	return out
 }
 
-var yamlTypeError = regexp.MustCompile("^line (\\d+): (?:cannot unmarshal !!\\w+ `(.*)` into (\\S+)|field (\\S+) not found in type (\\S+))$")
+var yamlTypeError = regexp.MustCompile("^line (\\d+): (?:cannot unmarshal !!\\w+ `(.*)` into (\\S+)|field (\\S+) not found in type (.+))$")
 
 // explainYAML turns one of yaml's type errors into a sentence naming the key, its line and what
 // the value must look like.
 func explainYAML(data []byte, e string) string {
+	// The file's own type is built at run time and its name is all its fields: call it Config.
+	e = strings.ReplaceAll(e, configType().String(), "cli.Config")
 	m := yamlTypeError.FindStringSubmatch(e)
 	if m == nil {
 		return e
@@ -484,14 +541,18 @@ func explainYAML(data []byte, e string) string {
 	line, _ := strconv.Atoi(m[1])
 	if m[4] != "" {
 		best, bestD := "", 3
-		for _, k := range append(configKeys(reflect.TypeFor[Config](), ""), "prices") {
+		for _, k := range append(configKeys(configType(), ""), "prices") {
 			k = k[strings.LastIndex(k, ".")+1:]
 			if d := editdist.Distance(m[4], k); d < bestD {
 				best, bestD = k, d
 			}
 		}
-		under := map[string]string{"cli.SimConfig": " under sim:", "cli.TwilioConfig": " under twilio:",
-			"karaden.Config": " under karaden:", "smsgate.Config": " under smsgate:"}[m[5]]
+		under := ""
+		for _, p := range providers() {
+			if reflect.TypeOf(p.Config).Elem().String() == m[5] {
+				under = " under " + p.Name + ":"
+			}
+		}
 		if best != "" {
 			return fmt.Sprintf("line %d: unknown key %q%s (did you mean %s?)", line, m[4], under, best)
 		}
@@ -538,18 +599,24 @@ func keyAtLine(data []byte, line int) string {
 	return find(&root)
 }
 
-// secretKey finds a key that looks like a secret (a token, a password) anywhere in the file. Such a
-// key is never valid, and the error must not echo its value.
+// secretKey finds a key that looks like a secret (a token, a password, a provider's declared
+// secret such as api_key) anywhere in the file. Such a key is never valid, and the error must not
+// echo its value.
 func secretKey(data []byte) (key string, line int, ok bool) {
 	var root yaml.Node
 	if yaml.Unmarshal(data, &root) != nil {
 		return "", 0, false
 	}
+	declared := secretKeys()
 	var walk func(n *yaml.Node) bool
 	walk = func(n *yaml.Node) bool {
 		if n.Kind == yaml.MappingNode {
 			for i := 0; i+1 < len(n.Content); i += 2 {
 				k := strings.ToLower(n.Content[i].Value)
+				if declared[k] {
+					key, line = n.Content[i].Value, n.Content[i].Line
+					return true
+				}
 				for _, s := range []string{"token", "secret", "password", "passwd"} {
 					if strings.Contains(k, s) {
 						key, line = n.Content[i].Value, n.Content[i].Line

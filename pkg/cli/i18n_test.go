@@ -172,8 +172,13 @@ func otherKeys() []string {
 	for _, s := range stateOrder {
 		keys = append(keys, string(s))
 	}
-	for _, v := range keyHelp {
+	for _, v := range allKeyHelp() {
 		keys = append(keys, v)
+	}
+	for _, p := range providers() {
+		for _, v := range p.Env {
+			keys = append(keys, v.Help)
+		}
 	}
 	for _, tp := range textPatterns {
 		keys = append(keys, tp.key)

@@ -42,7 +42,7 @@ func (c *Config) providerInfo(spec providerSpec) campaign.Provider {
 	p := campaign.Provider{Name: c.Provider, Real: spec.real, DefaultRate: spec.defaultRate,
 		MaxChars: spec.maxChars, Sendable: spec.sendable}
 	if c.Provider == "sim" {
-		p.Latency = c.Sim.Latency
+		p.Latency = c.simConfig().Latency
 	}
 	p.Replies = func() (bool, string) { return c.repliesPossible() }
 	return p
@@ -54,10 +54,10 @@ func (c *Config) repliesPossible() (bool, string) {
 	case "sim", "smsgate":
 		return true, "" // the simulator plays replies; the phone's SIM receives them
 	case "twilio":
-		if strings.HasPrefix(strings.TrimSpace(c.Twilio.From), "+") {
+		if strings.HasPrefix(strings.TrimSpace(c.twilioConfig().From), "+") {
 			return true, ""
 		}
-		if c.Twilio.From == "" {
+		if c.twilioConfig().From == "" {
 			return false, "a messaging service without a phone number (twilio.from) cannot receive replies"
 		}
 		return false, "an alphanumeric sender ID cannot receive replies (英数字の送信元には返信できません): set twilio.from to a phone number"

@@ -11,7 +11,20 @@ import (
 	"github.com/smscast/smscast/pkg/sms/twilio"
 )
 
-// providerSpec is one entry of the provider table.
+// providers is the one table of the providers smscast knows, in the order `smscast help
+// environment` lists their variables. Each declares its own config section, environment
+// variables, help lines and constructor; adding a provider means adding a line here, and
+// nothing registers itself.
+func providers() []sms.Declaration {
+	return []sms.Declaration{
+		sim.Declare(),
+		twilio.Declare(),
+		karaden.Declare(),
+		smsgate.Declare(),
+	}
+}
+
+// providerSpec is one provider, as the commands use it.
 type providerSpec struct {
 	real        bool    // sends real SMS (the simulator does not)
 	defaultRate float64 // messages per second when neither --rate nor rate: is set; 0 = no limit
@@ -22,30 +35,55 @@ type providerSpec struct {
 	build    func(d *Deps, cfg *Config) (sms.Sender, error)
 }
 
-// twilioMaxChars is Twilio's limit on a message body (error 21617 beyond it).
-const twilioMaxChars = 1600
-
-// providerTable is the one place that maps a provider name to its constructor. Adding a provider
-// means adding a line here; nothing registers itself.
+// providerTable maps each provider's name to its spec.
 func providerTable() map[string]providerSpec {
-	return map[string]providerSpec{
-		"sim":     {real: false, defaultRate: 0, maxChars: twilioMaxChars, build: newSim},
-		"twilio":  {real: true, defaultRate: twilio.DefaultRate, maxChars: twilioMaxChars, build: newTwilio},
-		"karaden": {real: true, defaultRate: karaden.DefaultRate, maxChars: karaden.MaxChars, sendable: karaden.Sendable, build: newKaraden},
-		"smsgate": {real: true, defaultRate: smsgate.DefaultRate, maxChars: twilioMaxChars, build: newSmsgate},
+	table := map[string]providerSpec{}
+	for _, p := range providers() {
+		table[p.Name] = specOf(p)
+	}
+	return table
+}
+
+// specOf is the spec of a declared provider. Its constructor gets the provider's own section of
+// the config and sees only the environment variables the provider declared.
+func specOf(p sms.Declaration) providerSpec {
+	return providerSpec{
+		real: p.Real, defaultRate: p.DefaultRate, maxChars: p.MaxChars, sendable: p.Sendable,
+		build: func(d *Deps, cfg *Config) (sms.Sender, error) {
+			getenv := func(name string) string {
+				for _, v := range p.Env {
+					if v.Name == name {
+						return d.getenv(name)
+					}
+				}
+				return ""
+			}
+			return p.Build(cfg.section(p.Name), getenv, d.Now)
+		},
 	}
 }
 
-func newKaraden(d *Deps, cfg *Config) (sms.Sender, error) {
-	kc := cfg.Karaden
-	kc.APIKey = d.getenv(karaden.EnvAPIKey)
-	return karaden.New(kc)
+// secretNames are the environment variables every provider declares secret, in table order.
+func secretNames() []string {
+	var names []string
+	for _, p := range providers() {
+		names = append(names, p.Secrets()...)
+	}
+	return names
 }
 
-func newSmsgate(d *Deps, cfg *Config) (sms.Sender, error) {
-	sc := cfg.Smsgate
-	sc.Password = d.getenv(smsgate.PasswordEnv)
-	return smsgate.New(sc)
+// secretKeys are the config keys a person might write a declared secret under, in a provider's
+// section or at the top: KARADEN_API_KEY as api_key or karaden_api_key.
+func secretKeys() map[string]bool {
+	keys := map[string]bool{}
+	for _, p := range providers() {
+		for _, name := range p.Secrets() {
+			k := strings.ToLower(name)
+			keys[k] = true
+			keys[strings.TrimPrefix(k, strings.ToLower(p.Name)+"_")] = true
+		}
+	}
+	return keys
 }
 
 func lookupProvider(name string) (providerSpec, error) {
@@ -63,44 +101,6 @@ func lookupProvider(name string) (providerSpec, error) {
 		}
 		return providerSpec{}, usageErr("set provider (config file, SMSCAST_PROVIDER or --provider) to "+strings.Join(names, ", "),
 			"unknown provider %q (known: %s)", name, strings.Join(names, ", "))
-	}
-	return p, nil
-}
-
-func newSim(d *Deps, cfg *Config) (sms.Sender, error) {
-	return sim.New(sim.Config{
-		Seed:        cfg.Sim.Seed,
-		Latency:     cfg.Sim.Latency,
-		Permanent:   cfg.Sim.Permanent,
-		Transient:   cfg.Sim.Transient,
-		Ambiguous:   cfg.Sim.Ambiguous,
-		Undelivered: cfg.Sim.Undelivered,
-		Outbox:      cfg.Sim.Outbox,
-		Replies:     cfg.Sim.Replies,
-		DownAfter:   cfg.Sim.DownAfter,
-		Now:         d.Now,
-	})
-}
-
-func newTwilio(d *Deps, cfg *Config) (sms.Sender, error) {
-	sid := d.getenv("TWILIO_ACCOUNT_SID")
-	if sid == "" {
-		sid = cfg.Twilio.AccountSID
-	}
-	p, err := twilio.New(twilio.Config{
-		AccountSID:          sid,
-		AuthToken:           d.getenv("TWILIO_AUTH_TOKEN"),
-		APIKey:              d.getenv("TWILIO_API_KEY"),
-		APISecret:           d.getenv("TWILIO_API_SECRET"),
-		From:                cfg.Twilio.From,
-		MessagingServiceSID: cfg.Twilio.MessagingServiceSID,
-		StatusCallback:      cfg.Twilio.StatusCallback,
-		ValidityPeriod:      cfg.Twilio.ValidityPeriod,
-		BaseURL:             cfg.Twilio.BaseURL,
-		Timeout:             cfg.Twilio.Timeout,
-	})
-	if err != nil {
-		return nil, err // twilio.New's errors already start with "twilio:"
 	}
 	return p, nil
 }

@@ -164,7 +164,7 @@ func printBudgets(ctx context.Context, w io.Writer, d *Deps, cfg *Config, j *jou
 		if name != "smsgate" {
 			continue
 		}
-		sc := cfg.Smsgate
+		sc := *cfg.smsgateConfig()
 		sc.Password = "-" // only the SIMs and limits are read: no request is made
 		s, err := smsgate.New(sc)
 		if err != nil {

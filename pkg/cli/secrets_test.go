@@ -9,11 +9,14 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/smscast/smscast/pkg/sms/karaden/karadentest"
+	"github.com/smscast/smscast/pkg/sms/smsgate/smsgatetest"
 	"github.com/smscast/smscast/pkg/sms/twilio/twiliotest"
 )
 
@@ -23,21 +26,33 @@ const (
 	canaryToken     = "CANARYsecret9f8e7d6c"
 	canaryAPIKey    = "SK0123456789abcdef0123456789abcdef"
 	canaryAPISecret = "CANARYapi5ecret1a2b3c"
+	canaryPhoneUser = "canaryuser"
 )
 
-// canaryNeedles are the forms in which a leaked secret would show: as is, URL-escaped, and inside
-// an HTTP basic-auth header.
+// canaries are the values the canary tests give every secret a provider declares, by its
+// variable. TestEveryDeclaredSecretHasACanary keeps it complete.
+var canaries = map[string]string{
+	"TWILIO_AUTH_TOKEN": canaryToken,
+	"TWILIO_API_SECRET": canaryAPISecret,
+	"KARADEN_API_KEY":   "CANARYkaraden7c6b5a4e3d",
+	"SMSGATE_PASSWORD":  "CANARYphone0f1e2d3c",
+}
+
+// canaryNeedles are the forms in which a leaked secret would show: as is, in lower case,
+// URL-escaped, and inside an HTTP basic-auth header or a URL's user information with any of the
+// canary user names.
 func canaryNeedles() map[string]string {
 	basic := func(user, pass string) string { return base64.StdEncoding.EncodeToString([]byte(user + ":" + pass)) }
-	return map[string]string{
-		"auth token":               canaryToken,
-		"API secret":               canaryAPISecret,
-		"auth token, lower case":   strings.ToLower(canaryToken),
-		"API secret, lower case":   strings.ToLower(canaryAPISecret),
-		"auth token in basic auth": basic(canarySID, canaryToken),
-		"API secret in basic auth": basic(canaryAPIKey, canaryAPISecret),
-		"auth token in a URL":      url.UserPassword(canarySID, canaryToken).String(),
+	needles := map[string]string{}
+	for name, value := range canaries {
+		needles[name] = value
+		needles[name+", lower case"] = strings.ToLower(value)
+		for _, user := range []string{canarySID, canaryAPIKey, canaryPhoneUser} {
+			needles[name+" in basic auth as "+user] = basic(user, value)
+			needles[name+" in a URL as "+user] = url.UserPassword(user, value).String()
+		}
 	}
+	return needles
 }
 
 // twilioEnv points a test environment at a fake Twilio with canary credentials.
@@ -195,6 +210,168 @@ func TestCanarySecretsNeverAppearInOutputOrFiles(t *testing.T) {
 		}
 	}
 	t.Logf("searched %d outputs and %d files for %d forms of the canaries", len(outputs), files, len(canaryNeedles()))
+}
+
+// canaryRig points e at a fake of one provider that knows the canary secrets (accept) or other
+// ones (refusing them as a wrong key), with e's environment holding the canaries.
+type canaryRig func(t *testing.T, e *testEnv, accept bool)
+
+// canaryRigs are the rigs of every provider that declares a secret.
+var canaryRigs = map[string]canaryRig{
+	"twilio": func(t *testing.T, e *testEnv, accept bool) {
+		token, secret := canaryToken, canaryAPISecret
+		if !accept {
+			token, secret = "someOtherToken0123", "someOtherSecret0123"
+		}
+		fake := twiliotest.NewServer(twiliotest.WithAccount(canarySID, token), twiliotest.WithAPIKey(canaryAPIKey, secret))
+		t.Cleanup(fake.Close)
+		twilioEnv(e, fake.URL, false)
+	},
+	"karaden": func(t *testing.T, e *testEnv, accept bool) {
+		key := canaries["KARADEN_API_KEY"]
+		if !accept {
+			key = "someOtherKaradenKey0123"
+		}
+		fake := karadentest.NewServer(karadentest.WithCredentials(karadentest.DefaultTenantID, karadentest.DefaultServiceID, key))
+		t.Cleanup(fake.Close)
+		e.env["SMSCAST_PROVIDER"] = "karaden"
+		e.env["SMSCAST_KARADEN_BASE_URL"] = fake.BaseURL()
+		e.env["SMSCAST_KARADEN_TENANT_ID"] = fake.TenantID
+		e.env["SMSCAST_KARADEN_SERVICE_ID"] = strconv.Itoa(fake.ServiceID)
+	},
+	"smsgate": func(t *testing.T, e *testEnv, accept bool) {
+		pass := canaries["SMSGATE_PASSWORD"]
+		if !accept {
+			pass = "someOtherPassword0123"
+		}
+		fake := smsgatetest.NewServer(smsgatetest.WithCredentials(canaryPhoneUser, pass))
+		t.Cleanup(fake.Close)
+		e.env["SMSCAST_PROVIDER"] = "smsgate"
+		e.env["SMSCAST_SMSGATE_BASE_URL"] = fake.URL
+		e.env["SMSCAST_SMSGATE_USERNAME"] = canaryPhoneUser
+	},
+}
+
+// A provider added with a secret must give the canary tests a value for it and a rig to run
+// with: otherwise nobody would notice that its secret shows in a log.
+func TestEveryDeclaredSecretHasACanary(t *testing.T) {
+	declared := map[string]bool{}
+	for _, p := range providers() {
+		for _, name := range p.Secrets() {
+			declared[name] = true
+			if canaries[name] == "" {
+				t.Errorf("provider %s declares the secret %s, and canaries has no value for it", p.Name, name)
+			}
+			if canaryRigs[p.Name] == nil {
+				t.Errorf("provider %s declares the secret %s, and canaryRigs has no rig to run it with a fake", p.Name, name)
+			}
+		}
+	}
+	for name := range canaries {
+		if !declared[name] {
+			t.Errorf("canaries has %s, which no provider declares secret", name)
+		}
+	}
+	needles := canaryNeedles()
+	for name, value := range canaries {
+		if needles[name] != value {
+			t.Errorf("canaryNeedles does not search for %s as it is", name)
+		}
+	}
+}
+
+// Every provider's secrets, set to canaries, show nowhere: not in what any command prints (with
+// --debug and --json), not in a file smscast writes, not when the provider refuses them, not when
+// one is written into the config file.
+func TestCanarySecretsOfEveryProviderNeverAppear(t *testing.T) {
+	for _, p := range providers() {
+		if len(p.Secrets()) == 0 {
+			continue
+		}
+		t.Run(p.Name, func(t *testing.T) {
+			rig := canaryRigs[p.Name]
+			if rig == nil {
+				t.Skip("no rig: TestEveryDeclaredSecretHasACanary fails")
+			}
+			e := newTestEnv(t)
+			for name, value := range canaries {
+				e.env[name] = value
+			}
+			e.env["TWILIO_ACCOUNT_SID"] = canarySID
+			e.env["TWILIO_API_KEY"] = canaryAPIKey
+			rep := filepath.Join(e.dir, "reports")
+			list := e.write("in/patients.csv", mustRead(t, fixture))
+			var outputs []string
+			run := func(name string, args ...string) run {
+				t.Helper()
+				r := e.run(args...)
+				t.Logf("%-32s exit %3d  %s", name, r.code, lastLine(r.stderr))
+				outputs = append(outputs, name+"\x00"+r.stdout+r.stderr)
+				return r
+			}
+			rig(t, e, true)
+			run("help environment", "help", "environment")
+			if r := run("dry run", "send", "outage", "--to", list, "--dry-run", "--json", "--debug"); r.code != ExitOK {
+				t.Errorf("dry run: exit %d\n%s", r.code, r.stderr)
+			}
+			if r := run("send", "send", "outage", "--to", list, "--yes", "--campaign", "c1", "--report-dir", rep,
+				"--json", "--debug", "--rate", "0"); r.code == ExitUsage {
+				t.Errorf("send: exit %d\n%s", r.code, r.stderr)
+			}
+			run("status", "status", "c1", "--report-dir", rep, "--json", "--debug")
+			run("history", "history", "--json", "--debug")
+			run("report", "report", "c1", "--report-dir", rep)
+			rig(t, e, false)
+			if r := run("send with refused secrets", "send", "outage", "--to", list, "--yes", "--campaign", "c2",
+				"--report-dir", rep, "--debug"); r.code == ExitOK {
+				t.Errorf("a send with refused credentials: exit 0\n%s", r.stderr)
+			}
+			run("status with refused secrets", "status", "c1", "--report-dir", rep, "--debug")
+			for _, name := range p.Secrets() {
+				key := strings.TrimPrefix(strings.ToLower(name), p.Name+"_")
+				conf := e.write("c/"+key+".yaml", p.Name+":\n  "+key+": "+canaries[name]+"\n")
+				r := run("the secret "+name+" in the config file", "--config", conf, "send", "outage", "--to", list, "--dry-run", "--debug")
+				if r.code != ExitUsage || !strings.Contains(r.stderr, "line 2: "+key+": secrets are never read") {
+					t.Errorf("%s written as %s: in the config file: exit %d, stderr %q; want 2 naming line 2", name, key, r.code, r.stderr)
+				}
+				if err := os.Remove(conf); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, o := range outputs {
+				name, text, _ := strings.Cut(o, "\x00")
+				for what, needle := range canaryNeedles() {
+					if strings.Contains(text, needle) {
+						t.Errorf("%s: the %s appears:\n%s", name, what, text)
+					}
+				}
+			}
+			files := 0
+			err := filepath.WalkDir(e.dir, func(path string, d fs.DirEntry, err error) error {
+				if err != nil || d.IsDir() {
+					return err
+				}
+				data, err := os.ReadFile(path)
+				if err != nil {
+					return err
+				}
+				files++
+				for what, needle := range canaryNeedles() {
+					if bytes.Contains(data, []byte(needle)) {
+						t.Errorf("%s: the %s appears", path, what)
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := os.Stat(filepath.Join(e.dir, "reports", "c1.csv")); err != nil {
+				t.Errorf("the send wrote no report to search: %v", err)
+			}
+			t.Logf("searched %d outputs and %d files for %d forms of the canaries", len(outputs), files, len(canaryNeedles()))
+		})
+	}
 }
 
 // TestCanaryInTheJournalWhileItIsOpen searches the journal and its -wal while a send is still

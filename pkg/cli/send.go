@@ -289,9 +289,7 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 	// must not leave a campaign behind. A dry run checks it without the simulator's outbox, which
 	// would otherwise be created.
 	if o.DryRun {
-		check := *cfg
-		check.Sim.Outbox = ""
-		s, err := spec.build(d, &check)
+		s, err := spec.build(d, cfg.withoutOutbox())
 		if err != nil {
 			return asUsage(err, "")
 		}

@@ -102,9 +102,7 @@ func serveRun(ctx context.Context, d *Deps, o *serveOptions) error {
 	}
 	// The provider's configuration is checked now, as a dry run checks it, without the
 	// simulator's outbox: a missing credential is told before the page opens.
-	check := *cfg
-	check.Sim.Outbox = ""
-	s, err := spec.build(d, &check)
+	s, err := spec.build(d, cfg.withoutOutbox())
 	if err != nil {
 		return asUsage(err, "")
 	}

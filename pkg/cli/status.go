@@ -92,7 +92,7 @@ func statusRun(ctx context.Context, d *Deps, o *statusOptions) error {
 	if !ok {
 		return usageErr("", "provider %s cannot report delivery status", c.Provider)
 	}
-	if c.Provider == "sim" && cfg.Sim.Outbox == "" && len(cfg.Failover) == 0 { // after a failover drill the phone has receipts
+	if c.Provider == "sim" && cfg.simConfig().Outbox == "" && len(cfg.Failover) == 0 { // after a failover drill the phone has receipts
 		// The simulator keeps receipts only in its outbox file: without one there is nothing
 		// to ask, and that is not a failure of anyone's phone.
 		cfg.ui().Fprintf(d.Stderr, "The simulator keeps no delivery receipts without sim.outbox: nothing to refresh for %s.\n", c.ID)

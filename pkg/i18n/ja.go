@@ -4,8 +4,7 @@ package i18n
 // key). Keep the two in step: TestPlaceholdersAgree compares their placeholders, and pkg/cli's
 // TestCatalogIsComplete finds every key the code prints.
 var ja = map[string]string{
-	"\nFILES ON THIS COMPUTER\n": "\nこのコンピューター上のファイル\n",
-	"\nSECRETS (environment only, never flags; never printed)\n  TWILIO_ACCOUNT_SID   Twilio account SID\n  TWILIO_AUTH_TOKEN    Twilio auth token\n  TWILIO_API_KEY       Twilio API key SID (with TWILIO_API_SECRET, instead of the auth token)\n  TWILIO_API_SECRET    Twilio API key secret\n  KARADEN_API_KEY      空電プッシュ API key (provider karaden)\n  SMSGATE_PASSWORD     the Android phone's local server password (provider smsgate)\n\nOTHER\n  SMSCAST_CONFIG       config file, as --config\n": "\n秘密情報(環境変数のみ。オプションでは指定できず、表示もしません)\n  TWILIO_ACCOUNT_SID   Twilio のアカウントSID\n  TWILIO_AUTH_TOKEN    Twilio の認証トークン\n  TWILIO_API_KEY       Twilio のAPIキーSID(TWILIO_API_SECRET と組み合わせて、認証トークンの代わりに)\n  TWILIO_API_SECRET    Twilio のAPIキーのシークレット\n  KARADEN_API_KEY      空電プッシュのAPIキー(provider karaden)\n  SMSGATE_PASSWORD     Android端末のローカルサーバーのパスワード(provider smsgate)\n\nその他\n  SMSCAST_CONFIG       設定ファイル(--config と同じ)\n",
+	"\nFILES ON THIS COMPUTER\n":                                        "\nこのコンピューター上のファイル\n",
 	"\nVariables (give them with --var NAME=VALUE or as list columns):": "\n変数(--var NAME=VALUE で指定するか、名簿の列として):",
 	"  %-23s %s\n  %-23s   default %s; to change: %s\n":                 "  %s %s\n  %s  既定: %s。変更するには: %s\n",
 	"  %d lookups failed, e.g. %v\n":                                    "  %d件の問い合わせに失敗しました。例: %v\n",
@@ -213,7 +212,6 @@ var ja = map[string]string{
 	"default country for numbers without a country code (default JP)":         "国番号のない番号の国(既定 JP)",
 	"default country for numbers written without a country code (default JP)": "国番号なしで書かれた番号の国(既定 JP)",
 	"default message language: ja (default) or en":                            "メッセージの既定の言語: ja(既定)または en",
-	"delete it from the file and set it in the environment instead (TWILIO_AUTH_TOKEN, TWILIO_API_SECRET, KARADEN_API_KEY, SMSGATE_PASSWORD: see `smscast help environment`)": "ファイルから削除し、代わりに環境変数に設定してください(TWILIO_AUTH_TOKEN、TWILIO_API_SECRET、KARADEN_API_KEY、SMSGATE_PASSWORD: `smscast help environment` を参照)",
 	"delete report %s: %v": "送信結果 %s を削除できません: %v",
 	"delivered":            "届きました",
 	"directory for delivery reports and call lists (default .)":                          "送信結果と電話連絡リストのフォルダー(既定 .)",

@@ -37,39 +37,40 @@ const (
 	CodeOutage      = "sim-outage"
 )
 
-// Config chooses the simulator's behaviour. The zero Config accepts everything at once.
+// Config chooses the simulator's behaviour. The zero Config accepts everything at once. The yaml
+// keys sit under sim: in the config file; a field tagged "-" is for tests only.
 type Config struct {
-	Seed    int64         // seeds every random choice (jitter, TransientRate) and the message ids
-	Latency time.Duration // time each Send takes; honours ctx
-	Jitter  time.Duration // extra latency drawn uniformly from [0, Jitter)
+	Seed    int64         `yaml:"seed" mapstructure:"seed"`       // seeds every random choice (jitter, TransientRate) and the message ids
+	Latency time.Duration `yaml:"latency" mapstructure:"latency"` // time each Send takes; honours ctx
+	Jitter  time.Duration `yaml:"-" mapstructure:"-"`             // extra latency drawn uniformly from [0, Jitter)
 
 	// Patterns matched against the E.164 number (see the package comment).
-	Permanent   []string // rejected: never retried
-	Transient   []string // rejected every time with a retryable error
-	Ambiguous   []string // accepted (and written to the outbox), then reported as a timeout
-	Undelivered []string // accepted, then Status says undelivered
+	Permanent   []string `yaml:"permanent" mapstructure:"permanent"`     // rejected: never retried
+	Transient   []string `yaml:"transient" mapstructure:"transient"`     // rejected every time with a retryable error
+	Ambiguous   []string `yaml:"ambiguous" mapstructure:"ambiguous"`     // accepted (and written to the outbox), then reported as a timeout
+	Undelivered []string `yaml:"undelivered" mapstructure:"undelivered"` // accepted, then Status says undelivered
 
 	// TransientRate is the share of other sends that fail transiently, drawn deterministically from
 	// Seed, the number and how many times this process has tried it: a retry can succeed.
-	TransientRate float64
+	TransientRate float64 `yaml:"-" mapstructure:"-"`
 
 	// DownAfter, when > 0, plays an outage for drills (sim.down_after): once this Sender has
 	// accepted that many messages, every later Send is refused with a transient error, as a
 	// provider answering 503 while the internet is down, so that a clinic can rehearse failover
 	// to its phone without a real outage. Find and Status still answer: they read what was
 	// accepted, and a drill's later `smscast status` should not fail too.
-	DownAfter int
+	DownAfter int `yaml:"down_after" mapstructure:"down_after"`
 
 	// Replies plays patients answering a message that asked for a reply (sim.replies), so that a
 	// drill shows confirmations: see Inbound.
-	Replies Replies
+	Replies Replies `yaml:"replies" mapstructure:"replies"`
 
 	// Outbox, when set, is a file to which every accepted message is appended as one JSON line
 	// (Record). It is created with mode 0600 (its directory 0700), and it is read back by Find and
 	// Status so that a later process can reconcile what an earlier one sent.
-	Outbox string
+	Outbox string `yaml:"outbox" mapstructure:"outbox"`
 
-	Now func() time.Time // clock for Record.Time; time.Now when nil
+	Now func() time.Time `yaml:"-" mapstructure:"-"` // clock for Record.Time; time.Now when nil
 }
 
 // Record is one accepted message, as kept in memory and written to the outbox.

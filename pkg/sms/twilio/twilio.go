@@ -45,23 +45,24 @@ const (
 	findMaxPages = 10
 )
 
-// Config configures the provider. Field comments name the config keys and environment variables.
+// Config configures the provider. The yaml keys sit under twilio: in the config file; the
+// credentials come only from the environment (see Declare) and have no key.
 type Config struct {
-	AccountSID string // TWILIO_ACCOUNT_SID: always required
-	AuthToken  string // TWILIO_AUTH_TOKEN, or:
-	APIKey     string // TWILIO_API_KEY (SK…) with
-	APISecret  string // TWILIO_API_SECRET; preferred over the auth token when both are set
+	AccountSID string `yaml:"account_sid" mapstructure:"account_sid"` // TWILIO_ACCOUNT_SID, else twilio.account_sid: always required
+	AuthToken  string `yaml:"-" mapstructure:"-"`                     // TWILIO_AUTH_TOKEN, or:
+	APIKey     string `yaml:"-" mapstructure:"-"`                     // TWILIO_API_KEY (SK…) with
+	APISecret  string `yaml:"-" mapstructure:"-"`                     // TWILIO_API_SECRET; preferred over the auth token when both are set
 
-	From                string // twilio.from: E.164 number, short code or alphanumeric sender ID
-	MessagingServiceSID string // twilio.messaging_service_sid (MG…): instead of or with From
-	StatusCallback      string // twilio.status_callback: URL Twilio posts status changes to
-	ValidityPeriod      int    // twilio.validity_period: seconds Twilio may hold the message (1–36000)
+	From                string `yaml:"from" mapstructure:"from"`                                   // E.164 number, short code or alphanumeric sender ID
+	MessagingServiceSID string `yaml:"messaging_service_sid" mapstructure:"messaging_service_sid"` // MG…: instead of or with From
+	StatusCallback      string `yaml:"status_callback" mapstructure:"status_callback"`             // URL Twilio posts status changes to
+	ValidityPeriod      int    `yaml:"validity_period" mapstructure:"validity_period"`             // seconds Twilio may hold the message (1–36000)
 
-	BaseURL    string        // twilio.base_url / SMSCAST_TWILIO_BASE_URL: tests and proxies; http only on loopback
-	Timeout    time.Duration // per request; DefaultTimeout when zero
-	HTTPClient *http.Client  // its Transport (and Timeout) are used; a pooled transport when nil
+	BaseURL    string        `yaml:"base_url" mapstructure:"base_url"` // tests and proxies; http only on loopback
+	Timeout    time.Duration `yaml:"timeout" mapstructure:"timeout"`   // per request; DefaultTimeout when zero
+	HTTPClient *http.Client  `yaml:"-" mapstructure:"-"`               // its Transport (and Timeout) are used; a pooled transport when nil
 
-	Now func() time.Time // clock for Retry-After dates; time.Now when nil
+	Now func() time.Time `yaml:"-" mapstructure:"-"` // clock for Retry-After dates; time.Now when nil
 }
 
 // Provider is the Twilio SMS provider: sms.Sender, StatusChecker, StatusBatcher, Finder, Checker

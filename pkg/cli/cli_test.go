@@ -237,7 +237,7 @@ func TestConfigPrecedenceIsFlagThenEnvThenFileThenDefault(t *testing.T) {
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := loadConfig(d, cmd, "")
+	cfg, err := loadConfig(d, invoked(cmd).flags, "")
 	if err != nil {
 		t.Fatal(err)
 	}

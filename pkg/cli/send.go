@@ -431,8 +431,7 @@ func runCampaign(ctx context.Context, d *Deps, o *sendOptions, cfg *Config, spec
 	primary campaign.Route, backups []campaign.Route) error {
 	out := humanOut(d, o)
 	p := cfg.ui()
-	prog := newProgress(d, spec.real, o.Events, cfg.loc)
-	prog.p = p
+	prog := newPrinter(d, spec.real, o.Events, cfg.loc, p)
 	res, runErr := campaign.Run(ctx, j, c, sender, in.Settings, in.Provider, campaign.RunOptions{
 		ResendUnknown: o.ResendUnknown,
 		NoWait:        o.NoWait,

@@ -79,9 +79,10 @@ func BenchmarkEngine(b *testing.B) {
 }
 
 // TestRateWindows checks the token bucket over a short run: no one-second window carries more than
-// rate + burst sends, and the run takes (n-burst)/rate.
+// rate + burst sends, and the run takes (n-burst)/rate, never less (by 5 %); on a busy machine
+// (the suite runs packages in parallel on 2 cores) it may take longer, up to 50 %.
 func TestRateWindows(t *testing.T) {
-	rateWindows(t, 50, 1, 80, 0.05)
+	rateWindows(t, 50, 1, 80, 0.05, 0.5)
 }
 
 // TestRatePrecision is the full figure from the spine issue: --rate 20 sends 400 messages in
@@ -90,10 +91,10 @@ func TestRatePrecision(t *testing.T) {
 	if os.Getenv("SMSCAST_SLOW") == "" {
 		t.Skip("takes 20 s: set SMSCAST_SLOW=1")
 	}
-	rateWindows(t, 20, 1, 400, 0.02)
+	rateWindows(t, 20, 1, 400, 0.02, 0.02)
 }
 
-func rateWindows(t *testing.T, rate float64, burst, n int, tolerance float64) {
+func rateWindows(t *testing.T, rate float64, burst, n int, under, over float64) {
 	j, _ := newCampaign(t, n)
 	s := &nullSender{at: []time.Time{}}
 	start := time.Now()
@@ -108,8 +109,8 @@ func rateWindows(t *testing.T, rate float64, burst, n int, tolerance float64) {
 	want := time.Duration(float64(n-burst) / rate * float64(time.Second))
 	t.Logf("%d messages at --rate %g: first to last send %v (ideal %v, %+.2f%%), whole run %v",
 		n, rate, span, want, 100*(span.Seconds()-want.Seconds())/want.Seconds(), took)
-	if d := span.Seconds() - want.Seconds(); d > tolerance*want.Seconds() || -d > tolerance*want.Seconds() {
-		t.Errorf("span %v, want %v ± %.0f%%", span, want, tolerance*100)
+	if d := span.Seconds() - want.Seconds(); d > over*want.Seconds() || -d > under*want.Seconds() {
+		t.Errorf("span %v, want %v (-%.0f%%, +%.0f%%)", span, want, under*100, over*100)
 	}
 	// Every window [at[i], at[i]+1s) over the sends.
 	most, hi := 0, 0

@@ -3,9 +3,12 @@ package broadcast
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/smscast/smscast/pkg/sms"
 )
@@ -197,5 +200,38 @@ func (b *breaker) failure(probe bool, se *sms.Error) {
 	b.notify()
 	b.mu.Unlock()
 	b.e.emit(Event{Kind: EventPause, Err: se, Wait: pause,
-		Message: fmt.Sprintf("provider unreachable: pausing %s (%d failures in a row)", pause.Round(100*time.Millisecond), failures)})
+		Message: fmt.Sprintf("the provider failed %d times in a row (last: %s): pausing %s before trying again",
+			failures, pauseCause(se), pause.Round(100*time.Millisecond))})
+}
+
+// phoneLike matches what may be a phone number inside a provider's message: a + and 7 or more
+// digits, or 10 or more digits, with single spaces or hyphens between them. Error codes (20500)
+// and dates (2026-12-01) are shorter.
+var phoneLike = regexp.MustCompile(`\+\d(?:[ -]?\d){6,}|\d(?:[ -]?\d){9,}`)
+
+// maxCause bounds the cause in a pause line, in characters: a proxy's page is not a reason.
+const maxCause = 160
+
+// pauseCause is why the breaker pauses, for the line a clinic manager reads in the log: the last
+// error's plain reason and its code, on one line. Not sms.Error's Error(), which falls back to the
+// wrapped error's text (a URL, a request); and a provider's own message can quote the recipient's
+// number, so anything that looks like one is hidden.
+func pauseCause(se *sms.Error) string {
+	if se == nil {
+		return "no reason given"
+	}
+	reason, _, _ := strings.Cut(strings.TrimSpace(se.Reason), "\n")
+	reason = strings.TrimSpace(phoneLike.ReplaceAllString(reason, "***"))
+	if utf8.RuneCountInString(reason) > maxCause {
+		reason = string([]rune(reason)[:maxCause]) + "…"
+	}
+	switch {
+	case reason == "" && se.Code != "":
+		return fmt.Sprintf("error code %s", se.Code)
+	case reason == "":
+		return "no reason given"
+	case se.Code != "":
+		return fmt.Sprintf("%s (code %s)", reason, se.Code)
+	}
+	return reason
 }

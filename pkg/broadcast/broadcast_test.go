@@ -358,7 +358,7 @@ func TestBreaker(t *testing.T) {
 		if got := states(t, j); !maps.Equal(got, map[journal.State]int{journal.Submitted: 30}) {
 			t.Errorf("states = %v", got)
 		}
-		if len(pauses) == 0 || pauses[0] != "provider unreachable: pausing 2s (3 failures in a row)" {
+		if len(pauses) == 0 || pauses[0] != "the provider failed 3 times in a row (last: service unavailable (code 503)): pausing 2s before trying again" {
 			t.Errorf("pause events = %q", pauses)
 		}
 		// Once open, probes go one at a time with doubling pauses: the nine failures take the

@@ -20,7 +20,7 @@ import (
 
 type acksOptions struct {
 	g        *globalOptions
-	cmd      *cobra.Command
+	inv      invocation // the command line, captured by RunE
 	Campaign string
 	Watch    bool
 	Window   string // a duration, parsed by acksRun so that a bad one gets a hint
@@ -47,7 +47,7 @@ With --watch it polls every --interval until --window after the campaign was cre
 everyone has confirmed. Replies are polled, not received by webhook: no public address is needed.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			o.cmd = c
+			o.inv = invoked(c)
 			if len(args) == 1 {
 				o.Campaign = args[0]
 			}
@@ -88,7 +88,7 @@ func acksRun(ctx context.Context, d *Deps, o *acksOptions) error {
 	if o.Interval <= 0 {
 		return usageErr("e.g. --interval 15s", "--interval %s must be positive", o.Interval)
 	}
-	cfg, err := loadConfig(d, o.cmd, o.g.configPath)
+	cfg, err := loadConfig(d, o.inv.flags, o.g.configPath)
 	if err != nil {
 		return err
 	}
@@ -147,7 +147,7 @@ func acksRun(ctx context.Context, d *Deps, o *acksOptions) error {
 		printAcks(out, p, cfg.now(d), res, polls == 1)
 		done := !o.Watch || !d.Now().Before(ends) || res.Counts.Replied+res.Counts.Unconfirmed+res.Counts.Unreachable == 0
 		if done {
-			if err := recordAudit(ctx, d, o.g, cfg, o.cmd, j, journal.AuditAcks, &c, map[string]int{
+			if err := recordAudit(ctx, d, o.g, cfg, o.inv.command, j, journal.AuditAcks, &c, map[string]int{
 				"confirmed": r.Confirmed, "replied": r.Replied, "unconfirmed": r.AckCounts.Unconfirmed,
 				"unreachable": r.Unreachable, "unmatched": r.Unmatched, "new": r.New}); err != nil {
 				return err

@@ -16,7 +16,7 @@ import (
 
 type auditOptions struct {
 	g      *globalOptions
-	cmd    *cobra.Command
+	inv    invocation // the command line, captured by RunE
 	Since  string
 	JSON   bool
 	Verify bool
@@ -36,7 +36,7 @@ against <journal>.audit-head, and exits 1 naming the first entry that was altere
 reordered; 0 when the trail is intact.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			o.cmd = c
+			o.inv = invoked(c)
 			return auditRun(c.Context(), d, o)
 		},
 	}
@@ -73,7 +73,7 @@ func toAuditJSON(e journal.AuditEntry) auditJSON {
 }
 
 func auditRun(ctx context.Context, d *Deps, o *auditOptions) error {
-	cfg, err := loadConfig(d, o.cmd, o.g.configPath)
+	cfg, err := loadConfig(d, o.inv.flags, o.g.configPath)
 	if err != nil {
 		return err
 	}

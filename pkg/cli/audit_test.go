@@ -214,7 +214,7 @@ func TestOperatorComesFromFlagThenConfigThenTheOSUser(t *testing.T) {
 	if got := operator(d, &globalOptions{operator: "dr-tanaka"}, cfg); got != "dr-tanaka" {
 		t.Errorf("flag: %q", got)
 	}
-	e := auditEntry(d, &globalOptions{}, &Config{loc: time.FixedZone("JST", 9*3600), Operator: "x"}, nil, journal.AuditServeStart)
+	e := auditEntry(d, &globalOptions{}, &Config{loc: time.FixedZone("JST", 9*3600), Operator: "x"}, "", journal.AuditServeStart)
 	if e.Offset != 9*3600 || e.At.Location() != time.UTC || e.Command != "smscast" {
 		t.Errorf("entry = %+v", e)
 	}

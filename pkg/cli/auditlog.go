@@ -6,21 +6,19 @@ import (
 	"os/user"
 	"time"
 
-	"github.com/spf13/cobra"
-
 	"github.com/smscast/smscast/pkg/journal"
 )
 
 // auditEntry is an audit entry of action with what every entry holds filled in: when (UTC, and
 // the offset of the configured timezone), who (operator), where (host) and which command (its
-// name only: arguments can carry numbers or names). The caller adds the campaign, template,
-// text hash, provider and counts, and passes it to journal.Audit.
-func auditEntry(d *Deps, g *globalOptions, cfg *Config, cmd *cobra.Command, action journal.AuditAction) journal.AuditEntry {
+// path as RunE captured it, "smscast" when empty; never its arguments, which can carry numbers
+// or names). The caller adds the campaign, template, text hash, provider and counts, and passes
+// it to journal.Audit.
+func auditEntry(d *Deps, g *globalOptions, cfg *Config, command string, action journal.AuditAction) journal.AuditEntry {
 	at := d.Now()
 	_, off := at.In(cfg.loc).Zone()
-	command := "smscast"
-	if cmd != nil {
-		command = cmd.CommandPath()
+	if command == "" {
+		command = "smscast"
 	}
 	host, _ := os.Hostname()
 	return journal.AuditEntry{At: at.UTC(), Offset: off, Action: action, Operator: operator(d, g, cfg),
@@ -50,9 +48,9 @@ func operator(d *Deps, g *globalOptions, cfg *Config) string {
 // recordAudit records action in the audit trail, about c when it is not nil, with counts. An
 // action that could not be recorded fails the command: the clinic must be able to tell who did
 // what.
-func recordAudit(ctx context.Context, d *Deps, g *globalOptions, cfg *Config, cmd *cobra.Command, j *journal.Journal,
+func recordAudit(ctx context.Context, d *Deps, g *globalOptions, cfg *Config, command string, j *journal.Journal,
 	action journal.AuditAction, c *journal.Campaign, counts map[string]int) error {
-	e := auditEntry(d, g, cfg, cmd, action)
+	e := auditEntry(d, g, cfg, command, action)
 	if c != nil {
 		e.Campaign, e.Template, e.Provider, e.Test = c.ID, c.Template, c.Provider, c.Test
 	}

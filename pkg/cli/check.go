@@ -13,7 +13,7 @@ import (
 
 type checkOptions struct {
 	g   *globalOptions
-	cmd *cobra.Command
+	inv invocation // the command line, captured by RunE
 
 	listFlags
 	File string
@@ -33,7 +33,7 @@ row number (the header is row 1, as in Excel), its value and the reason.
 It exits 0 when the whole file was read and at least one row can receive SMS.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			o.cmd, o.File = c, args[0]
+			o.inv, o.File = invoked(c), args[0]
 			return checkRun(c.Context(), d, o)
 		},
 	}
@@ -46,7 +46,7 @@ It exits 0 when the whole file was read and at least one row can receive SMS.`,
 }
 
 func checkRun(ctx context.Context, d *Deps, o *checkOptions) error {
-	cfg, err := loadConfig(d, o.cmd, o.g.configPath)
+	cfg, err := loadConfig(d, o.inv.flags, o.g.configPath)
 	if err != nil {
 		return err
 	}

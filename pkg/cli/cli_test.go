@@ -95,6 +95,13 @@ func TestSendArgvBecomesOptions(t *testing.T) {
 		got.Campaign != "c1" || got.PhoneColumn != "携帯" || strings.Join(got.Vars, ";") != "old=9:00;new=13:00" {
 		t.Fatalf("options = %+v", got)
 	}
+	// RunE keeps the command line as plain data: the command's path and the flags given.
+	if got.inv.command != "send" || !got.inv.flags.changed("dry-run") || got.inv.flags.changed("limit") {
+		t.Errorf("invocation = %+v", got.inv)
+	}
+	if v, _ := got.inv.flags.lookup("phone-column"); v != "携帯" {
+		t.Errorf("--phone-column captured as %q", v)
+	}
 }
 
 func TestUsageErrorsExitTwoAndSendNothing(t *testing.T) {
@@ -237,7 +244,7 @@ func TestConfigPrecedenceIsFlagThenEnvThenFileThenDefault(t *testing.T) {
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := loadConfig(d, cmd, "")
+	cfg, err := loadConfig(d, invoked(cmd).flags, "")
 	if err != nil {
 		t.Fatal(err)
 	}

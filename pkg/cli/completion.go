@@ -81,7 +81,7 @@ func completeFlag(c *cobra.Command, name string, f func(*cobra.Command, []string
 // templateNames are the catalog's templates, each with its description for the shells that
 // show one.
 func templateNames(d *Deps, g *globalOptions, c *cobra.Command) []string {
-	cfg, err := loadConfig(d, c, g.configPath)
+	cfg, err := loadConfig(d, invoked(c).flags, g.configPath)
 	if err != nil {
 		return nil
 	}
@@ -99,7 +99,7 @@ func templateNames(d *Deps, g *globalOptions, c *cobra.Command) []string {
 // campaignIDs are the journal's campaigns, newest first, with their template and date; none
 // when there is no journal yet (a completion does not create one).
 func campaignIDs(d *Deps, g *globalOptions, c *cobra.Command) []string {
-	cfg, err := loadConfig(d, c, g.configPath)
+	cfg, err := loadConfig(d, invoked(c).flags, g.configPath)
 	if err != nil || !fileExists(cfg.Journal) {
 		return nil
 	}

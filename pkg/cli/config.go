@@ -22,7 +22,6 @@ import (
 
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/nyaruka/phonenumbers"
-	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/text/encoding/japanese"
@@ -199,8 +198,9 @@ var flagKeys = map[string]string{
 }
 
 // loadConfig layers defaults < config file < SMSCAST_* environment < flags into a Config, using a
-// fresh viper instance. The environment comes from d, never from os directly.
-func loadConfig(d *Deps, cmd *cobra.Command, path string) (*Config, error) {
+// fresh viper instance. The environment comes from d, never from os directly; flags are those
+// given on the command line (nil for none).
+func loadConfig(d *Deps, flags flagsSet, path string) (*Config, error) {
 	v := viper.New()
 	for k, val := range defaultConfig() {
 		v.SetDefault(k, val)
@@ -247,12 +247,10 @@ func loadConfig(d *Deps, cmd *cobra.Command, path string) (*Config, error) {
 			overridden[key] = true
 		}
 	}
-	if cmd != nil {
-		for flag, key := range flagKeys {
-			if f := cmd.Flags().Lookup(flag); f != nil && f.Changed {
-				v.Set(key, f.Value.String())
-				overridden[key] = true
-			}
+	for flag, key := range flagKeys {
+		if val, ok := flags.lookup(flag); ok {
+			v.Set(key, val)
+			overridden[key] = true
 		}
 	}
 

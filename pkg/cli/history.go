@@ -12,7 +12,7 @@ import (
 
 type historyOptions struct {
 	g    *globalOptions
-	cmd  *cobra.Command
+	inv  invocation // the command line, captured by RunE
 	JSON bool
 }
 
@@ -23,7 +23,7 @@ func newCmdHistory(d *Deps, g *globalOptions) *cobra.Command {
 		Short: "List past campaigns with their counts per state",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			o.cmd = c
+			o.inv = invoked(c)
 			return historyRun(c.Context(), d, o)
 		},
 	}
@@ -43,7 +43,7 @@ type historyEntry struct {
 }
 
 func historyRun(ctx context.Context, d *Deps, o *historyOptions) error {
-	cfg, err := loadConfig(d, o.cmd, o.g.configPath)
+	cfg, err := loadConfig(d, o.inv.flags, o.g.configPath)
 	if err != nil {
 		return err
 	}
@@ -71,7 +71,7 @@ func historyRun(ctx context.Context, d *Deps, o *historyOptions) error {
 		}
 		entries = append(entries, e)
 	}
-	if err := recordAudit(ctx, d, o.g, cfg, o.cmd, j, journal.AuditHistory, nil, map[string]int{"campaigns": len(entries)}); err != nil {
+	if err := recordAudit(ctx, d, o.g, cfg, o.inv.command, j, journal.AuditHistory, nil, map[string]int{"campaigns": len(entries)}); err != nil {
 		return err
 	}
 	if o.JSON {

@@ -18,7 +18,7 @@ import (
 
 type purgeOptions struct {
 	g         *globalOptions
-	cmd       *cobra.Command
+	inv       invocation // the command line, captured by RunE
 	OlderThan string
 	DryRun    bool
 	Reports   bool
@@ -40,7 +40,7 @@ A purged campaign no longer tells smscast that these numbers received that text:
 send within repeat_window would text them again. Purge refuses while a campaign is being sent.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			o.cmd = c
+			o.inv = invoked(c)
 			return purgeRun(c.Context(), d, o)
 		},
 	}
@@ -103,7 +103,7 @@ type purgeJSON struct {
 }
 
 func purgeRun(ctx context.Context, d *Deps, o *purgeOptions) error {
-	cfg, err := loadConfig(d, o.cmd, o.g.configPath)
+	cfg, err := loadConfig(d, o.inv.flags, o.g.configPath)
 	if err != nil {
 		return err
 	}
@@ -147,7 +147,7 @@ func purgeRun(ctx context.Context, d *Deps, o *purgeOptions) error {
 			}
 			deleted = true
 		}
-		e := auditEntry(d, o.g, cfg, o.cmd, journal.AuditPurge)
+		e := auditEntry(d, o.g, cfg, o.inv.command, journal.AuditPurge)
 		if deleted {
 			e.Counts = map[string]int{"reports": len(reports)}
 		}

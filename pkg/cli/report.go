@@ -14,7 +14,7 @@ import (
 
 type reportOptions struct {
 	g        *globalOptions
-	cmd      *cobra.Command
+	inv      invocation // the command line, captured by RunE
 	Campaign string
 	CallList string
 	Format   string
@@ -32,7 +32,7 @@ campaign). With --out FILE it writes only the --format chosen (csv, json, call f
 or call-html for the page to print) to FILE; --out - prints it.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			o.cmd = c
+			o.inv = invoked(c)
 			if len(args) == 1 {
 				o.Campaign = args[0]
 			}
@@ -54,7 +54,7 @@ func reportRun(ctx context.Context, d *Deps, o *reportOptions) error {
 	default:
 		return usageErr("use --format csv, json, call or call-html", "--format %q: unknown report format", o.Format)
 	}
-	cfg, j, c, err := openCampaign(ctx, d, o.cmd, o.g, o.Campaign)
+	cfg, j, c, err := openCampaign(ctx, d, o.inv.flags, o.g, o.Campaign)
 	if err != nil {
 		return err
 	}
@@ -67,20 +67,20 @@ func reportRun(ctx context.Context, d *Deps, o *reportOptions) error {
 		if err := report.WriteFormat(d.Stdout, o.Out, o.Format, c, ds, reportOpts(d, cfg, c, nil)); err != nil {
 			return failErr(err, "")
 		}
-		return recordAudit(ctx, d, o.g, cfg, o.cmd, j, journal.AuditReport, &c, map[string]int{"deliveries": len(ds)})
+		return recordAudit(ctx, d, o.g, cfg, o.inv.command, j, journal.AuditReport, &c, map[string]int{"deliveries": len(ds)})
 	}
 	paths, _, err := writeReports(ctx, j, c, cfg.ReportDir, o.CallList, reportOpts(d, cfg, c, nil))
 	if err != nil {
 		return err
 	}
 	cfg.ui().Fprintf(d.Stdout, "Report:     %s\nCall list:  %s\nTo print:   %s\n", paths.CSV, paths.Call, paths.CallHTML)
-	return recordAudit(ctx, d, o.g, cfg, o.cmd, j, journal.AuditReport, &c, nil)
+	return recordAudit(ctx, d, o.g, cfg, o.inv.command, j, journal.AuditReport, &c, nil)
 }
 
 // openCampaign loads the config, opens the existing journal and finds campaign id in it (the latest
 // when id is empty). The caller closes the journal.
-func openCampaign(ctx context.Context, d *Deps, cmd *cobra.Command, g *globalOptions, id string) (*Config, *journal.Journal, journal.Campaign, error) {
-	cfg, err := loadConfig(d, cmd, g.configPath)
+func openCampaign(ctx context.Context, d *Deps, flags flagsSet, g *globalOptions, id string) (*Config, *journal.Journal, journal.Campaign, error) {
+	cfg, err := loadConfig(d, flags, g.configPath)
 	if err != nil {
 		return nil, nil, journal.Campaign{}, err
 	}

@@ -16,7 +16,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/smscast/smscast/pkg/campaign"
 	"github.com/smscast/smscast/pkg/journal"
@@ -28,7 +27,7 @@ import (
 
 type sendOptions struct {
 	g   *globalOptions
-	cmd *cobra.Command
+	inv invocation // the command line, captured by RunE
 
 	Template string
 	Body     string
@@ -88,7 +87,7 @@ accepted is sent again.`,
 			return nil
 		},
 		RunE: func(c *cobra.Command, args []string) error {
-			o.cmd = c
+			o.inv = invoked(c)
 			if len(args) == 1 {
 				o.Template = args[0]
 			}
@@ -155,7 +154,7 @@ type sendResult struct {
 }
 
 func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
-	cfg, err := loadConfig(d, o.cmd, o.g.configPath)
+	cfg, err := loadConfig(d, o.inv.flags, o.g.configPath)
 	if err != nil {
 		return err
 	}
@@ -178,7 +177,7 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 	if o.JSON && o.Events {
 		return usageErr("choose one", "--json and --events both print on stdout: give only one")
 	}
-	if o.cmd != nil && o.cmd.Flags().Changed("limit") && o.Limit < 1 {
+	if o.inv.flags.changed("limit") && o.Limit < 1 {
 		return usageErr("e.g. --limit 5 for a trial to five patients", "--limit %d: give a positive number of patients", o.Limit)
 	}
 	vars, err := parseVars(o.Vars)
@@ -361,7 +360,7 @@ func looksLikeList(arg string) bool {
 // its text (never the text), the provider and the counts.
 func recordSend(ctx context.Context, d *Deps, o *sendOptions, cfg *Config, j *journal.Journal, action journal.AuditAction,
 	c journal.Campaign, tmpl *message.Template, counts map[string]int) error {
-	e := auditEntry(d, o.g, cfg, o.cmd, action)
+	e := auditEntry(d, o.g, cfg, o.inv.command, action)
 	e.Campaign, e.Template, e.Provider, e.Test, e.Counts = c.ID, c.Template, c.Provider, c.Test, counts
 	if t := tmpl.Text(cfg.Lang); t != nil {
 		e.TextHash = journal.TextHash(t.Body)
@@ -433,8 +432,7 @@ func runCampaign(ctx context.Context, d *Deps, o *sendOptions, cfg *Config, spec
 	primary campaign.Route, backups []campaign.Route) error {
 	out := humanOut(d, o)
 	p := cfg.ui()
-	prog := newProgress(d, spec.real, o.Events, cfg.loc)
-	prog.p = p
+	prog := newPrinter(d, spec.real, o.Events, cfg.loc, p)
 	res, runErr := campaign.Run(ctx, j, c, sender, in.Settings, in.Provider, campaign.RunOptions{
 		ResendUnknown: o.ResendUnknown,
 		NoWait:        o.NoWait,
@@ -531,30 +529,28 @@ func resumeCommand(o *sendOptions, id string) string {
 	if o.Template != "" {
 		args = append(args, o.Template)
 	}
-	if o.cmd == nil { // called without cobra (tests, other front ends): the options are all there is
+	if o.inv.flags == nil { // not run from a command line (tests, other front ends): the options are all there is
 		if o.To != "" {
 			args = append(args, "--to", o.To)
 		}
 		args = append(args, "--campaign", id, "--yes")
 		return quoteArgs(runtime.GOOS, args)
 	}
-	o.cmd.Flags().Visit(func(f *pflag.Flag) {
+	for _, f := range o.inv.flags {
 		switch {
-		case f.Name == "campaign" || f.Name == "yes":
-		case f.Value.Type() == "bool" && f.Value.String() == "true":
-			args = append(args, "--"+f.Name)
-		case f.Value.Type() == "bool":
-			args = append(args, "--"+f.Name+"=false")
-		default:
-			if sv, ok := f.Value.(pflag.SliceValue); ok {
-				for _, v := range sv.GetSlice() {
-					args = append(args, "--"+f.Name, v)
-				}
-				return
+		case f.name == "campaign" || f.name == "yes":
+		case f.kind == boolFlag && f.value == "true":
+			args = append(args, "--"+f.name)
+		case f.kind == boolFlag:
+			args = append(args, "--"+f.name+"=false")
+		case f.kind == listFlag:
+			for _, v := range f.list {
+				args = append(args, "--"+f.name, v)
 			}
-			args = append(args, "--"+f.Name, f.Value.String())
+		default:
+			args = append(args, "--"+f.name, f.value)
 		}
-	})
+	}
 	args = append(args, "--campaign", id, "--yes")
 	return quoteArgs(runtime.GOOS, args)
 }

@@ -19,7 +19,7 @@ import (
 
 type serveOptions struct {
 	g   *globalOptions
-	cmd *cobra.Command
+	inv invocation // the command line, captured by RunE
 
 	Addr   string
 	NoOpen bool
@@ -46,7 +46,7 @@ the page says how to resume it.`,
   smscast serve --addr 127.0.0.1:8765 --no-open`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			o.cmd = c
+			o.inv = invoked(c)
 			if runF != nil {
 				return runF(c.Context(), o)
 			}
@@ -88,7 +88,7 @@ func serveRun(ctx context.Context, d *Deps, o *serveOptions) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := loadConfig(d, o.cmd, o.g.configPath)
+	cfg, err := loadConfig(d, o.inv.flags, o.g.configPath)
 	if err != nil {
 		return err
 	}
@@ -129,7 +129,7 @@ func serveRun(ctx context.Context, d *Deps, o *serveOptions) error {
 			return opt
 		},
 		Audit: func(ctx context.Context, j *journal.Journal, action journal.AuditAction, c *journal.Campaign, counts map[string]int) error {
-			return recordAudit(ctx, d, o.g, cfg, o.cmd, j, action, c, counts)
+			return recordAudit(ctx, d, o.g, cfg, o.inv.command, j, action, c, counts)
 		},
 		Log: d.Stderr,
 	})

@@ -19,7 +19,7 @@ import (
 
 type statusOptions struct {
 	g        *globalOptions
-	cmd      *cobra.Command
+	inv      invocation // the command line, captured by RunE
 	Campaign string
 	Watch    bool
 	Interval time.Duration
@@ -40,7 +40,7 @@ journal, and rewrites the report and the call list. A message not delivered call
 or the timeout passes.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			o.cmd = c
+			o.inv = invoked(c)
 			if len(args) == 1 {
 				o.Campaign = args[0]
 			}
@@ -71,7 +71,7 @@ type statusResult struct {
 }
 
 func statusRun(ctx context.Context, d *Deps, o *statusOptions) error {
-	cfg, j, c, err := openCampaign(ctx, d, o.cmd, o.g, o.Campaign)
+	cfg, j, c, err := openCampaign(ctx, d, o.inv.flags, o.g, o.Campaign)
 	if err != nil {
 		return err
 	}
@@ -101,7 +101,7 @@ func statusRun(ctx context.Context, d *Deps, o *statusOptions) error {
 			return err
 		}
 		cfg.ui().Fprintf(d.Stderr, "Report:     %s\nCall list:  %s\n", paths.CSV, paths.Call)
-		return recordAudit(ctx, d, o.g, cfg, o.cmd, j, journal.AuditStatus, &c, map[string]int{"checked": 0, "changed": 0})
+		return recordAudit(ctx, d, o.g, cfg, o.inv.command, j, journal.AuditStatus, &c, map[string]int{"checked": 0, "changed": 0})
 	}
 	all, closeAll := checkers(d, cfg, c.Provider, sender)
 	defer closeAll()
@@ -147,7 +147,7 @@ func statusRun(ctx context.Context, d *Deps, o *statusOptions) error {
 		}
 		done := !o.Watch || res.InFlight == 0 || !d.Now().Before(deadline)
 		if done {
-			if err := recordAudit(ctx, d, o.g, cfg, o.cmd, j, journal.AuditStatus, &c, map[string]int{"checked": r.Checked, "changed": r.Changed}); err != nil {
+			if err := recordAudit(ctx, d, o.g, cfg, o.inv.command, j, journal.AuditStatus, &c, map[string]int{"checked": r.Checked, "changed": r.Changed}); err != nil {
 				return err
 			}
 			if o.JSON {

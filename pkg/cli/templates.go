@@ -12,7 +12,7 @@ import (
 )
 
 func newCmdTemplates(d *Deps, g *globalOptions) *cobra.Command {
-	list := func(c *cobra.Command, _ []string) error { return templatesList(d, g, c) }
+	list := func(c *cobra.Command, _ []string) error { return templatesList(d, g, invoked(c).flags) }
 	cmd := &cobra.Command{
 		Use:   "templates [list | show <name>]",
 		Short: "List the message templates, or show one",
@@ -34,14 +34,14 @@ $XDG_CONFIG_HOME/smscast/templates) replaces the shipped template of that name.`
 		Short: "Show a template: its text, variables and a sample in each language",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			return templatesShow(d, g, c, args[0])
+			return templatesShow(d, g, invoked(c).flags, args[0])
 		},
 	})
 	return cmd
 }
 
-func loadCatalog(d *Deps, g *globalOptions, c *cobra.Command) (*message.Catalog, *Config, error) {
-	cfg, err := loadConfig(d, c, g.configPath)
+func loadCatalog(d *Deps, g *globalOptions, flags flagsSet) (*message.Catalog, *Config, error) {
+	cfg, err := loadConfig(d, flags, g.configPath)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -59,8 +59,8 @@ func sampleEnv(d *Deps, cfg *Config) message.Env {
 	return campaign.RenderEnv(c, cfg.Lang, cfg.now(d), false)
 }
 
-func templatesList(d *Deps, g *globalOptions, c *cobra.Command) error {
-	cat, cfg, err := loadCatalog(d, g, c)
+func templatesList(d *Deps, g *globalOptions, flags flagsSet) error {
+	cat, cfg, err := loadCatalog(d, g, flags)
 	if err != nil {
 		return err
 	}
@@ -83,8 +83,8 @@ func templatesList(d *Deps, g *globalOptions, c *cobra.Command) error {
 	return tw.Flush()
 }
 
-func templatesShow(d *Deps, g *globalOptions, c *cobra.Command, name string) error {
-	cat, cfg, err := loadCatalog(d, g, c)
+func templatesShow(d *Deps, g *globalOptions, flags flagsSet, name string) error {
+	cat, cfg, err := loadCatalog(d, g, flags)
 	if err != nil {
 		return err
 	}
@@ -107,7 +107,7 @@ func templatesShow(d *Deps, g *globalOptions, c *cobra.Command, name string) err
 		}
 	}
 	langs := t.Langs
-	if c.Flags().Changed("lang") {
+	if flags.changed("lang") {
 		langs = []string{cfg.Lang}
 	}
 	for _, lang := range langs {

@@ -11,7 +11,7 @@ import (
 
 type unlockOptions struct {
 	g        *globalOptions
-	cmd      *cobra.Command
+	inv      invocation // the command line, captured by RunE
 	Campaign string
 	Force    bool
 }
@@ -28,7 +28,7 @@ journal. It refuses while the holder is alive on this computer, and for a holder
 computer asks for --force (check that no smscast runs there any more).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			o.cmd, o.Campaign = c, args[0]
+			o.inv, o.Campaign = invoked(c), args[0]
 			return unlockRun(c.Context(), d, o)
 		},
 	}
@@ -38,7 +38,7 @@ computer asks for --force (check that no smscast runs there any more).`,
 }
 
 func unlockRun(ctx context.Context, d *Deps, o *unlockOptions) error {
-	cfg, j, c, err := openCampaign(ctx, d, o.cmd, o.g, o.Campaign)
+	cfg, j, c, err := openCampaign(ctx, d, o.inv.flags, o.g, o.Campaign)
 	if err != nil {
 		return err
 	}
@@ -64,7 +64,7 @@ func unlockRun(ctx context.Context, d *Deps, o *unlockOptions) error {
 			return failErr(err, "")
 		}
 	}
-	if err := recordAudit(ctx, d, o.g, cfg, o.cmd, j, journal.AuditUnlock, &c, nil); err != nil {
+	if err := recordAudit(ctx, d, o.g, cfg, o.inv.command, j, journal.AuditUnlock, &c, nil); err != nil {
 		return err
 	}
 	cfg.ui().Fprintf(d.Stdout, "Campaign %s is unlocked: the same send command resumes it.\n", c.ID)

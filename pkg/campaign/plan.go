@@ -69,6 +69,8 @@ type Input struct {
 	Again    bool       // send also to numbers that already received the text
 	Ack      bool       // ask patients to reply (the template's ack: true, or --ack)
 	ID       string     // --campaign, rendered; empty: found by the message
+	// ReportDir is where the reports go (absolute), recorded with the campaign (MetaReportDir).
+	ReportDir string
 	// RecipientsOf takes the recipients from an earlier campaign instead of List; Only narrows
 	// them (OnlyReached, …).
 	RecipientsOf string

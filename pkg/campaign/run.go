@@ -72,6 +72,10 @@ func (s *Session) Close() error {
 // MetaClass is the Meta key of a campaign's message class (emergency, reminder, …).
 const MetaClass = "class"
 
+// MetaReportDir is the folder the first run wrote the campaign's reports into (absolute), so
+// that status, report and acks write them there again and purge finds them.
+const MetaReportDir = "report_dir"
+
 // Create writes the plan to the journal: a new campaign, or what an existing campaign of the same
 // message lacks. Deciding and writing are one step under a lock on the message, so two identical
 // sends started together make one campaign and the second is told who is sending it (a
@@ -118,6 +122,9 @@ func Create(ctx context.Context, j *journal.Journal, p *Plan) (*Session, error) 
 	}
 	if in.Again {
 		c.Meta[MetaAgain] = "true"
+	}
+	if in.ReportDir != "" {
+		c.Meta[MetaReportDir] = in.ReportDir
 	}
 	if in.Ack {
 		c.Meta[MetaAck] = "true"

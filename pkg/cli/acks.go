@@ -221,11 +221,11 @@ func writeAckFiles(d *Deps, cfg *Config, c journal.Campaign, res campaign.AckRes
 		acks[s.Delivery.ID] = report.Ack{Status: string(s.Status), ConfirmedAt: s.ConfirmedAt, Reply: s.Reply()}
 	}
 	opt := reportOpts(d, cfg, c, nil)
-	paths, err := report.WriteUnconfirmed(cfg.ReportDir, c, ds, acks, opt)
+	paths, err := report.WriteUnconfirmed(cfg.reportDir(c), c, ds, acks, opt)
 	if err != nil {
 		return r, failErr(err, "pass a writable directory with --report-dir; the journal still has every reply")
 	}
-	r.Report = filepath.Join(cfg.ReportDir, c.ID+".csv")
+	r.Report = filepath.Join(cfg.reportDir(c), c.ID+".csv")
 	if err := report.WriteAckReport(r.Report, ds, acks, opt); err != nil {
 		return r, failErr(err, "pass a writable directory with --report-dir; the journal still has every reply")
 	}

@@ -29,6 +29,7 @@ import (
 
 	"github.com/smscast/smscast/pkg/campaign"
 	"github.com/smscast/smscast/pkg/internal/editdist"
+	"github.com/smscast/smscast/pkg/journal"
 	"github.com/smscast/smscast/pkg/message"
 	"github.com/smscast/smscast/pkg/schedule"
 	"github.com/smscast/smscast/pkg/sms/sim"
@@ -81,10 +82,11 @@ type Config struct {
 	// all. A string, not a time.Duration: Go durations have no days.
 	Retention string `yaml:"retention" mapstructure:"retention"`
 
-	UILang  string         `yaml:"ui_lang" mapstructure:"ui_lang"`
-	rateSet bool           // rate was given somewhere; otherwise the provider's default applies
-	uiLang  string         // the language people read: UILang, else the locale (see uiLanguage)
-	loc     *time.Location // Timezone, loaded: every date and time smscast computes or shows
+	UILang       string         `yaml:"ui_lang" mapstructure:"ui_lang"`
+	rateSet      bool           // rate was given somewhere; otherwise the provider's default applies
+	reportDirSet bool           // report_dir was given somewhere; otherwise a campaign's reports go where its first run wrote them
+	uiLang       string         // the language people read: UILang, else the locale (see uiLanguage)
+	loc          *time.Location // Timezone, loaded: every date and time smscast computes or shows
 
 	// sections are the providers' sections of the file (sim:, twilio:, …), by provider name,
 	// each a pointer to the config type the provider declares (see providers and configType).
@@ -306,6 +308,7 @@ func loadConfig(d *Deps, flags flagsSet, path string) (*Config, error) {
 		return nil, usageErr("set lang (config, SMSCAST_LANG or --lang) to ja or en", "lang %q: messages are written in ja or en", cfg.Lang)
 	}
 	cfg.rateSet = v.IsSet("rate")
+	cfg.reportDirSet = v.IsSet("report_dir")
 	if cfg.uiLang, err = uiLanguage(cfg.UILang, d); err != nil {
 		return nil, uiLangError(d, path, cfg.UILang)
 	}
@@ -685,3 +688,13 @@ func dataDir(d *Deps) string { return dataDirFor(runtime.GOOS, d.getenv) }
 func (c *Config) now(d *Deps) time.Time { return d.Now().In(c.loc) }
 
 func (c *Config) String() string { return fmt.Sprintf("provider=%s region=%s", c.Provider, c.Region) }
+
+// reportDir is where campaign c's reports are written: report_dir (or --report-dir) when given,
+// else the folder the campaign's first run wrote them into (a drill sent with --report-dir
+// reports keeps its reports there when status or report writes them again), else ".".
+func (cfg *Config) reportDir(c journal.Campaign) string {
+	if dir := c.Meta[campaign.MetaReportDir]; dir != "" && !cfg.reportDirSet {
+		return dir
+	}
+	return cfg.ReportDir
+}

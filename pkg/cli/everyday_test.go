@@ -254,3 +254,24 @@ func readFile(t *testing.T, path string) string {
 	}
 	return string(data)
 }
+
+// A campaign's reports stay where its send wrote them: status and report after
+// `send --report-dir reports` write into reports/ again, unless another folder is given; purge
+// finds them there.
+func TestStatusAndReportWriteWhereTheSendDid(t *testing.T) {
+	e := newTestEnv(t)
+	reports := filepath.Join(e.dir, "reports")
+	if r := e.run("send", "outage", "--to", fixture, "--yes", "--campaign", "o1", "--report-dir", reports); r.code != ExitOK {
+		t.Fatalf("send: exit %d\n%s", r.code, r.stderr)
+	}
+	for _, args := range [][]string{{"status"}, {"report"}} {
+		r := e.run(args...)
+		if r.code != ExitOK || !strings.Contains(r.stderr+r.stdout, filepath.Join(reports, "o1.csv")) {
+			t.Errorf("%v: exit %d, want the report in %s\n%s%s", args, r.code, reports, r.stdout, r.stderr)
+		}
+	}
+	other := filepath.Join(e.dir, "other")
+	if r := e.run("report", "o1", "--report-dir", other); r.code != ExitOK || !strings.Contains(r.stderr+r.stdout, filepath.Join(other, "o1.csv")) {
+		t.Errorf("--report-dir other: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}

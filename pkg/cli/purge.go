@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/smscast/smscast/pkg/campaign"
 	"github.com/smscast/smscast/pkg/journal"
 )
 
@@ -224,11 +225,23 @@ func printPurge(w io.Writer, cfg *Config, o *purgeOptions, res journal.PurgeResu
 // be a directory of other files too) last changed before before.
 func oldReports(dir string, cs []journal.Campaign, before time.Time) []string {
 	var out []string
+	seen := map[string]bool{}
 	for _, c := range cs {
-		for _, suffix := range []string{".csv", ".json", "-call.csv", "-call.html"} {
-			p := filepath.Join(dir, c.ID+suffix)
-			if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() && fi.ModTime().Before(before) {
-				out = append(out, p)
+		// The configured folder, and the one the campaign's reports were written into.
+		for _, in := range []string{dir, c.Meta[campaign.MetaReportDir]} {
+			if in == "" {
+				continue
+			}
+			for _, suffix := range []string{".csv", ".json", "-call.csv", "-call.html", "-unconfirmed.csv", "-unconfirmed.html"} {
+				p := filepath.Join(in, c.ID+suffix)
+				if abs, err := filepath.Abs(p); err == nil && seen[abs] {
+					continue
+				} else if err == nil {
+					seen[abs] = true
+				}
+				if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() && fi.ModTime().Before(before) {
+					out = append(out, p)
+				}
 			}
 		}
 	}

@@ -69,7 +69,7 @@ func reportRun(ctx context.Context, d *Deps, o *reportOptions) error {
 		}
 		return recordAudit(ctx, d, o.g, cfg, o.inv.command, j, journal.AuditReport, &c, map[string]int{"deliveries": len(ds)})
 	}
-	paths, _, err := writeReports(ctx, j, c, cfg.ReportDir, o.CallList, reportOpts(d, cfg, c, nil))
+	paths, _, err := writeReports(ctx, j, c, cfg.reportDir(c), o.CallList, reportOpts(d, cfg, c, nil))
 	if err != nil {
 		return err
 	}

@@ -231,20 +231,25 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 		}
 	}
 
+	reportDir, err := filepath.Abs(cfg.ReportDir)
+	if err != nil {
+		return failErr(err, "")
+	}
 	in := campaign.Input{
-		Settings: cfg.settings(qh),
-		Provider: cfg.providerInfo(spec),
-		Template: tmpl,
-		List:     o.To,
-		Read:     o.readOptions(cfg),
-		Vars:     vars,
-		Select:   sel,
-		Test:     o.Test,
-		Smart:    o.SmartEncoding,
-		Again:    o.Again,
-		Ack:      o.Ack || tmpl.Ack,
-		ID:       id,
-		Now:      d.Now(),
+		ReportDir: reportDir,
+		Settings:  cfg.settings(qh),
+		Provider:  cfg.providerInfo(spec),
+		Template:  tmpl,
+		List:      o.To,
+		Read:      o.readOptions(cfg),
+		Vars:      vars,
+		Select:    sel,
+		Test:      o.Test,
+		Smart:     o.SmartEncoding,
+		Again:     o.Again,
+		Ack:       o.Ack || tmpl.Ack,
+		ID:        id,
+		Now:       d.Now(),
 
 		RecipientsOf: o.RecipientsOf,
 		Only:         o.Only,
@@ -466,7 +471,7 @@ func runCampaign(ctx context.Context, d *Deps, o *sendOptions, cfg *Config, spec
 		return &exitError{code: ExitInterrupted, err: runErr, hint: resume, hintArgs: []any{again}}
 	}
 
-	paths, ds, err := writeReports(ctx, j, c, cfg.ReportDir, o.CallList, reportOpts(d, cfg, c, list))
+	paths, ds, err := writeReports(ctx, j, c, cfg.reportDir(c), o.CallList, reportOpts(d, cfg, c, list))
 	if err != nil {
 		return err
 	}

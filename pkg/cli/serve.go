@@ -119,7 +119,7 @@ func serveRun(ctx context.Context, d *Deps, o *serveOptions) error {
 		Now:          d.Now,
 		WriteReports: func(ctx context.Context, j *journal.Journal, c journal.Campaign) (report.Paths, error) {
 			// The files `smscast report` writes, with its options.
-			paths, _, err := writeReports(ctx, j, c, cfg.ReportDir, "", reportOpts(d, cfg, c, nil))
+			paths, _, err := writeReports(ctx, j, c, cfg.ReportDir, "", reportOpts(d, cfg, c, nil)) // the page serves files from its own folder only
 			return paths, err
 		},
 		PageOptions: func(c journal.Campaign) report.Options {

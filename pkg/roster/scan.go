@@ -408,7 +408,7 @@ func (w *worker) process(b *batch) {
 				break
 			}
 		}
-		s.Phone, s.PhoneColumn = cells[best], w.cols.keys[best]
+		s.Phone, s.PhoneColumn = bn.raw, w.cols.keys[best]
 		s.Class, s.Reason, s.E164 = bn.class, bn.reason, bn.e164
 		s.key, s.keyStr = bn.key, bn.keyStr
 		if bn.class != Sendable && len(tried) > 1 {

@@ -236,6 +236,9 @@ func scan(r io.Reader, name string, opts Options, lean bool, fn func(Row) error)
 	}
 	meta.IDColumn, meta.KanaColumn, meta.NotesColumn = columnOf(cols.id), columnOf(cols.kana), columnOf(cols.notes)
 	lr.maxRows = maxRows
+	if opts.Opened != nil {
+		opts.Opened(meta)
+	}
 
 	workers := max(1, runtime.GOMAXPROCS(0))
 	inFlight := 4 * workers

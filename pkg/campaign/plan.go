@@ -3,6 +3,7 @@ package campaign
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
 	"sort"
 	"strings"
 	"time"
@@ -88,10 +89,15 @@ type Plan struct {
 	Resolution *Resolution
 	Timing     schedule.Decision
 
-	firstRow  roster.Row // the first recipient, whose message the summary shows
+	rows      int             // rows of the list the plan is for, after the selection
+	firstRow  journal.Patient // the first recipient, whose message the summary shows
 	firstBody string
 	skipped   map[roster.Class]int
 	replaced  map[[2]string]bool // look-alike characters smart encoding replaced
+
+	// fields is set when the list was streamed from its file: the patients' Fields (which the
+	// journal keeps for follow-ups) are not held by the plan but read again by Create.
+	fields *refill
 }
 
 // ClassProvider marks rows the provider cannot text (Karaden: Japanese mobiles only).
@@ -124,7 +130,9 @@ func Prepare(ctx context.Context, j *journal.Journal, in Input) (*Plan, error) {
 		}
 	}
 	var list *roster.List
-	if in.RecipientsOf != "" {
+	var p *Plan
+	switch {
+	case in.RecipientsOf != "":
 		if list, err = recipientsOf(ctx, j, in.RecipientsOf, in.Only); err != nil {
 			return nil, err
 		}
@@ -133,29 +141,32 @@ func Prepare(ctx context.Context, j *journal.Journal, in Input) (*Plan, error) {
 				list.Rows[i].Class, list.Rows[i].Reason = roster.OptedOut, "opted out"
 			}
 		}
-	} else if in.List == "" && in.Test {
+	case in.List == "" && in.Test:
 		list = &roster.List{} // a test send needs only the test group
-	} else {
-		read := in.Read
-		read.Region = in.Settings.Region
-		read.OptOut = func(e164 string) bool { return optOut[e164] }
-		if list, err = roster.Load(in.List, read); err != nil {
+	case in.Test:
+		// The test group takes its members' fields from the patient list: read it whole.
+		if list, err = roster.Load(in.List, listOptions(in, optOut)); err != nil {
 			return nil, inputErr(err, "fix the list and run the command again: nothing was sent")
 		}
-	}
-	if in.Select != nil {
-		if err := in.Select.Apply(list, now); err != nil {
+	default:
+		if p, err = stream(in, optOut, now); err != nil {
 			return nil, err
 		}
 	}
-	if in.Test {
-		if list, err = LoadTestGroup(in.Settings.TestGroup, in.Settings.Region, list); err != nil {
-			return nil, err
+	if p == nil {
+		if in.Select != nil {
+			if err := in.Select.Apply(list, now); err != nil {
+				return nil, err
+			}
 		}
-	}
-	p, err := build(in, list, now)
-	if err != nil {
-		return nil, inputErr(err, "")
+		if in.Test {
+			if list, err = LoadTestGroup(in.Settings.TestGroup, in.Settings.Region, list); err != nil {
+				return nil, err
+			}
+		}
+		if p, err = build(in, list, now); err != nil {
+			return nil, inputErr(err, "")
+		}
 	}
 	if err := p.applyProvider(); err != nil {
 		return nil, err
@@ -212,90 +223,311 @@ func (p *Plan) ToSend() int {
 // NoMatch reports a selection that left no row at all (not an error: a cron run on a day
 // without appointments).
 func (p *Plan) NoMatch() bool {
-	return len(p.List.Rows) == 0 && p.In.Select != nil && p.In.Select.Narrowed()
+	return p.rows == 0 && p.In.Select != nil && p.In.Select.Narrowed()
 }
 
-// build renders the message for every row that can receive it and lays out the deliveries.
-// Patients who share a number and would get the identical text get one message together; when
-// their texts differ (personalised), each gets their own.
+// Loaded is the list with its rows, for what needs every cell of them after the send (the call
+// list's columns): the plan's own list when it holds the rows (a follow-up, a test send), else
+// the list's file read again as the plan read it, since the plan streamed it and kept only the
+// deliveries; nil when the file can no longer be read.
+func (p *Plan) Loaded() *roster.List {
+	if p.fields == nil {
+		return p.List
+	}
+	l, err := roster.Load(p.In.List, p.fields.read)
+	if err != nil {
+		return nil
+	}
+	return l
+}
+
+func listOptions(in Input, optOut map[string]bool) roster.Options {
+	read := in.Read
+	read.Region = in.Settings.Region
+	read.OptOut = func(e164 string) bool { return optOut[e164] }
+	return read
+}
+
+// stream plans a send to the list file in.List without holding the list: each row is selected,
+// rendered and added to its delivery as it is read. A million rows of one number cost the
+// deliveries' patients (a few dozen bytes each), not a million rows with every cell.
+// Errors come in the order reading the whole list first gives: the list, then the selection,
+// then the messages.
+func stream(in Input, optOut map[string]bool, now time.Time) (*Plan, error) {
+	read := listOptions(in, optOut)
+	var header []string
+	read.Opened = func(m roster.Meta) { header = m.Header }
+	sel := in.Select.start(now)
+	b, berr := newBuilder(in, now, false)
+	meta, err := roster.Scan(in.List, read, func(r roster.Row) error {
+		if sel.keep(header, r) && b != nil {
+			b.add(r)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, inputErr(err, "fix the list and run the command again: nothing was sent")
+	}
+	list := &roster.List{
+		Path: meta.Path, Encoding: meta.Encoding, Delimiter: meta.Delimiter, Header: meta.Header,
+		PhoneColumn: meta.PhoneColumn, NameColumn: meta.NameColumn,
+		PhoneColumns: meta.PhoneColumns, BlankRows: meta.BlankRows, Shared: meta.Shared,
+		NumberColumns: meta.NumberColumns, IDColumn: meta.IDColumn, KanaColumn: meta.KanaColumn,
+		NotesColumn: meta.NotesColumn,
+	}
+	if err := sel.finish(list.Header, list.Path); err != nil {
+		return nil, err
+	}
+	if berr != nil {
+		return nil, inputErr(berr, "")
+	}
+	p, err := b.finish(list)
+	if err != nil {
+		return nil, inputErr(err, "")
+	}
+	read.Opened = nil
+	p.fields.read = read
+	return p, nil
+}
+
+// build renders the message for every row of a list held in memory and lays out the deliveries.
 func build(in Input, list *roster.List, now time.Time) (*Plan, error) {
+	b, err := newBuilder(in, now, true)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range list.Rows {
+		b.add(r)
+	}
+	return b.finish(list)
+}
+
+// builder lays out the deliveries row by row, in list order. Patients who share a number and
+// would get the identical text get one message together; when their texts differ
+// (personalised), each gets their own.
+type builder struct {
+	in     Input
+	r      *message.Renderer
+	p      *Plan
+	err    error // one that stops the render: no row after it is added
+	failed bool  // a row's message has a problem, which the renderer reports at the end
+
+	keepFields bool                // the rows stay in memory: the patients keep their Fields
+	shared     map[deliveryKey]int // number and text → index of its delivery
+	bodies     map[string]bodyInfo // the texts seen, so a million identical messages are one string
+	names      map[string]string   // likewise for the patients' names, in a list that repeats them
+
+	// The patients of every delivery, in row order, in chunks of fixed size, and how many each
+	// delivery has: a delivery that a million rows share would otherwise grow its Patients a
+	// million times over, copying five times its size and holding two copies at the end.
+	chunks [][]planned
+	counts []int
+}
+
+// planned is a patient on the way to delivery d.
+type planned struct {
+	d int
+	journal.Patient
+}
+
+const chunkSize = 4096
+
+type deliveryKey struct{ to, body string }
+
+type bodyInfo struct {
+	body     string
+	segments int
+}
+
+// maxBodies bounds builder.bodies and builder.names: personalised texts differ on every row,
+// and most lists name every patient once.
+const maxBodies = 4096
+
+func newBuilder(in Input, now time.Time, keepFields bool) (*builder, error) {
 	env := RenderEnv(in.Settings.Clinic, in.Settings.Lang, now, in.Smart)
 	for k, v := range in.Vars {
 		env.Vars[k] = v
 	}
-	var inputs []message.Input
-	var rows []roster.Row
-	for _, r := range list.Rows {
-		if r.Class != roster.Sendable && r.Class != roster.Duplicate {
-			continue
-		}
-		fields := make(map[string]string, len(r.Fields)+2)
-		for k, v := range r.Fields {
-			fields[k] = v
-		}
-		fields["Name"] = r.Name
-		fields["Phone"] = r.E164
-		mi := message.Input{Row: r.Row, Fields: fields}
-		for _, c := range langColumns {
-			if v := strings.TrimSpace(r.Fields[c]); v != "" {
-				mi.Lang = v
-				break
-			}
-		}
-		inputs = append(inputs, mi)
-		rows = append(rows, r)
-	}
-	rendered, err := in.Template.RenderEach(inputs, env)
+	r, err := in.Template.NewRenderer(env)
 	if err != nil {
 		return nil, err
 	}
-	body := make(map[int]string, len(rows))
-	replaced := map[[2]string]bool{}
-	for i, r := range rows {
-		for _, rep := range rendered[i].Replacements {
-			replaced[[2]string{rep.From, rep.To}] = true
-		}
-		b := rendered[i].Body
-		if in.Ack {
-			b += ReplyInstruction(rendered[i].Lang)
-		}
-		if in.Test && !strings.Contains(b, strings.TrimSpace(TestMarker(rendered[i].Lang))) {
-			b = TestMarker(rendered[i].Lang) + b
-		}
-		body[r.Row] = b
+	b := &builder{in: in, r: r, keepFields: keepFields, shared: map[deliveryKey]int{}, bodies: map[string]bodyInfo{}, names: map[string]string{},
+		p: &Plan{In: in, skipped: map[roster.Class]int{}, replaced: map[[2]string]bool{}}}
+	if !keepFields {
+		b.p.fields = &refill{seed: maphash.MakeSeed()}
 	}
+	return b, nil
+}
 
-	p := &Plan{In: in, List: list, skipped: map[roster.Class]int{}, replaced: replaced}
-	shared := map[string]int{} // number + text → index of its delivery
-	for _, r := range list.Rows {
-		patient := journal.Patient{Row: r.Row, Name: r.Name, Phone: r.Phone, Column: r.PhoneColumn, Fields: r.Fields}
-		b, ok := body[r.Row]
-		if !ok {
-			p.skipped[r.Class]++
-			p.Deliveries = append(p.Deliveries, journal.Delivery{
-				Patients: []journal.Patient{patient}, To: r.E164,
-				State: journal.Skipped, Reason: r.Reason,
-			})
-			continue
-		}
-		key := r.E164 + "\x00" + b
-		if i, ok := shared[key]; ok {
-			p.Deliveries[i].Patients = append(p.Deliveries[i].Patients, patient)
-			continue
-		}
-		if p.firstBody == "" {
-			p.firstRow, p.firstBody = r, b
-		}
-		shared[key] = len(p.Deliveries)
-		p.Deliveries = append(p.Deliveries, journal.Delivery{
-			Patients: []journal.Patient{patient}, To: r.E164, Body: b,
-			Segments: message.Count(b).Segments, State: journal.Pending,
-		})
+// add renders row r's message, if it can receive one, and adds it to its delivery.
+func (b *builder) add(r roster.Row) {
+	if b.err != nil {
+		return
 	}
+	p := b.p
+	p.rows++
+	patient := journal.Patient{Row: r.Row, Name: r.Name, Phone: r.Phone, Column: r.PhoneColumn, Fields: r.Fields}
+	if !b.keepFields {
+		// The name is a slice of the row as read: a copy lets the rest of the row go.
+		patient.Name, patient.Fields = b.name(r.Name), nil
+		p.fields.add(r)
+	}
+	if r.Class != roster.Sendable && r.Class != roster.Duplicate {
+		p.skipped[r.Class]++
+		b.put(len(p.Deliveries), patient)
+		p.Deliveries = append(p.Deliveries, journal.Delivery{To: r.E164, State: journal.Skipped, Reason: r.Reason})
+		return
+	}
+	mi := message.Input{Row: r.Row, Fields: r.Fields, Person: true, Name: r.Name, Phone: r.E164}
+	for _, c := range langColumns {
+		if v := strings.TrimSpace(r.Fields[c]); v != "" {
+			mi.Lang = v
+			break
+		}
+	}
+	rd, ok, err := b.r.Render(mi)
+	if err != nil {
+		b.err = err
+		return
+	}
+	if !ok {
+		b.failed = true
+	}
+	if b.failed {
+		return // no plan comes of it: only the problems of the other rows matter
+	}
+	for _, rep := range rd.Replacements {
+		p.replaced[[2]string{rep.From, rep.To}] = true
+	}
+	body := rd.Body
+	if b.in.Ack {
+		body += ReplyInstruction(rd.Lang)
+	}
+	if b.in.Test && !strings.Contains(body, strings.TrimSpace(TestMarker(rd.Lang))) {
+		body = TestMarker(rd.Lang) + body
+	}
+	bi, seen := b.bodies[body]
+	if !seen {
+		bi = bodyInfo{body: body, segments: message.Count(body).Segments}
+		if len(b.bodies) < maxBodies {
+			b.bodies[body] = bi
+		}
+	}
+	key := deliveryKey{r.E164, bi.body}
+	if i, ok := b.shared[key]; ok {
+		b.put(i, patient)
+		return
+	}
+	if p.firstBody == "" {
+		p.firstRow, p.firstBody = patient, bi.body
+	}
+	b.shared[key] = len(p.Deliveries)
+	b.put(len(p.Deliveries), patient)
+	p.Deliveries = append(p.Deliveries, journal.Delivery{To: r.E164, Body: bi.body, Segments: bi.segments, State: journal.Pending})
+}
+
+// put adds a patient to delivery d (which may be the next one).
+func (b *builder) put(d int, pt journal.Patient) {
+	if k := len(b.chunks); k == 0 || len(b.chunks[k-1]) == chunkSize {
+		b.chunks = append(b.chunks, make([]planned, 0, chunkSize))
+	}
+	k := len(b.chunks) - 1
+	b.chunks[k] = append(b.chunks[k], planned{d, pt})
+	if d == len(b.counts) {
+		b.counts = append(b.counts, 0)
+	}
+	b.counts[d]++
+}
+
+// name is n, copied once for all the rows that repeat it.
+func (b *builder) name(n string) string {
+	if v, ok := b.names[n]; ok {
+		return v
+	}
+	n = strings.Clone(n)
+	if len(b.names) < maxBodies {
+		b.names[n] = n
+	}
+	return n
+}
+
+// finish returns the plan for list, or the problems of the rows whose message could not be
+// rendered.
+func (b *builder) finish(list *roster.List) (*Plan, error) {
+	if b.err != nil {
+		return nil, b.err
+	}
+	if err := b.r.Err(); err != nil {
+		return nil, err
+	}
+	p := b.p
+	p.List = list
 	for i := range p.Deliveries {
 		p.Deliveries[i].Seq = i
+		p.Deliveries[i].Patients = make([]journal.Patient, 0, b.counts[i])
 	}
+	for k, c := range b.chunks {
+		for _, x := range c {
+			p.Deliveries[x.d].Patients = append(p.Deliveries[x.d].Patients, x.Patient)
+		}
+		b.chunks[k] = nil
+	}
+	b.chunks = nil
 	return p, nil
+}
+
+// refill reads the patients' Fields again from the list's file, for a plan that streamed it.
+// The plan keeps a checksum of the rows it holds (their numbers and cells), so that a list
+// edited between the plan and Create (while the user confirms) is refused rather than recorded
+// with cells the messages were not rendered from.
+type refill struct {
+	read roster.Options
+	seed maphash.Seed
+	sum  uint64
+	rows int
+}
+
+func (f *refill) add(r roster.Row) {
+	f.sum = f.sum*1099511628211 + rowSum(f.seed, r)
+	f.rows++
+}
+
+// rowSum is a checksum of a row's number and cells, whatever the order of the cells.
+func rowSum(seed maphash.Seed, r roster.Row) uint64 {
+	h := maphash.Comparable(seed, r.Row)
+	for k, v := range r.Fields {
+		h += maphash.Comparable(seed, [2]string{k, v})
+	}
+	return h
+}
+
+// fill sets the Fields of every patient of p from the list's file.
+func (f *refill) fill(p *Plan) error {
+	byRow := make(map[int]*journal.Patient, f.rows)
+	for i := range p.Deliveries {
+		for k := range p.Deliveries[i].Patients {
+			pt := &p.Deliveries[i].Patients[k]
+			byRow[pt.Row] = pt
+		}
+	}
+	var sum uint64
+	n := 0
+	_, err := roster.Scan(p.In.List, f.read, func(r roster.Row) error {
+		pt, ok := byRow[r.Row]
+		if !ok {
+			return nil
+		}
+		pt.Fields = r.Fields
+		sum = sum*1099511628211 + rowSum(f.seed, r)
+		n++
+		return nil
+	})
+	if err != nil || n != f.rows || sum != f.sum {
+		return bad("run the same command again once the list is saved: nothing was sent and no campaign was created",
+			"%s changed while the send was being prepared", p.In.List)
+	}
+	return nil
 }
 
 // applyProvider refuses, before anything exists, what the provider would refuse: a message longer
@@ -333,13 +565,7 @@ func (p *Plan) applyProvider() error {
 		p.firstBody = ""
 		for _, d := range p.Deliveries {
 			if d.State == journal.Pending {
-				p.firstBody = d.Body
-				for _, r := range p.List.Rows {
-					if r.Row == d.Patients[0].Row {
-						p.firstRow = r
-						break
-					}
-				}
+				p.firstBody, p.firstRow = d.Body, d.Patients[0]
 				break
 			}
 		}

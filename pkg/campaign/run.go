@@ -82,6 +82,11 @@ const MetaReportDir = "report_dir"
 // *journal.LockedError), never "already exists". The plan's resolution is made again under the
 // lock, since the journal may have changed since Prepare.
 func Create(ctx context.Context, j *journal.Journal, p *Plan) (*Session, error) {
+	if p.fields != nil {
+		if err := p.fields.fill(p); err != nil {
+			return nil, err
+		}
+	}
 	lockKey := "message:" + p.Key.Fingerprint()
 	if p.In.ID != "" {
 		lockKey = "campaign:" + FoldID(p.In.ID)

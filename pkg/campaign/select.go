@@ -83,56 +83,114 @@ func ParseRows(spec string) (map[int]bool, error) {
 // Apply keeps the selected rows of list, in order. Rows a filter cannot read are left out and
 // listed in s.Warnings.
 func (s *Selection) Apply(list *roster.List, today time.Time) error {
-	if s.Where == nil && s.Rows == nil && s.Limit == 0 {
+	if !s.Narrowed() {
 		return nil
 	}
+	x := s.start(today)
+	kept := list.Rows[:0:0]
+	for _, r := range list.Rows {
+		if x.keep(list.Header, r) {
+			kept = append(kept, r)
+		}
+	}
+	if err := x.finish(list.Header, list.Path); err != nil {
+		return err
+	}
+	list.Rows = kept
+	return nil
+}
+
+// selector applies a Selection to a list row by row, in file order, for a list read as a stream.
+// Like Apply over a whole list, it reports an error only once every row was seen (finish), so a
+// list that cannot be read is reported before a --where that does not fit it.
+type selector struct {
+	s        *Selection
+	today    time.Time
+	checked  bool
+	err      error
+	full     bool // --limit was reached and a further row matched: no row after it is selected
+	sendable int
+	rows     int // rows seen, selected or not
+	last     int // the last row seen
+}
+
+func (s *Selection) start(today time.Time) *selector {
+	return &selector{s: s, today: today}
+}
+
+// keep reports whether row r of a list with header is selected.
+func (x *selector) keep(header []string, r roster.Row) bool {
+	x.rows++
+	x.last = r.Row
+	s := x.s
+	if s == nil || !s.Narrowed() {
+		return true
+	}
+	if x.err != nil || x.full {
+		return false
+	}
+	if s.Where != nil && !x.checked {
+		x.checked = true
+		if err := s.Where.Check(header); err != nil {
+			x.err = inputErr(err, "")
+			return false
+		}
+	}
+	if s.Rows != nil && !s.Rows[r.Row] {
+		return false
+	}
 	if s.Where != nil {
-		if err := s.Where.Check(list.Header); err != nil {
+		ok, err := s.Where.Match(r.Fields, x.today)
+		var ce *filter.CellError
+		if errors.As(err, &ce) {
+			s.Warnings = append(s.Warnings, fmt.Sprintf("row %d: %v", r.Row, err))
+			return false
+		}
+		if err != nil {
+			x.err = inputErr(err, "")
+			return false
+		}
+		if !ok {
+			return false
+		}
+	}
+	if s.Limit > 0 && x.sendable >= s.Limit {
+		x.full = true
+		return false
+	}
+	if r.Class == roster.Sendable || r.Class == roster.Duplicate {
+		x.sendable++
+	}
+	return true
+}
+
+// finish reports what the selection could not do with the list at path: a --where that does not
+// fit its header, a cell a filter could not compare, --rows all beyond its last row.
+func (x *selector) finish(header []string, path string) error {
+	s := x.s
+	if s == nil || !s.Narrowed() {
+		return nil
+	}
+	if x.err == nil && s.Where != nil && !x.checked {
+		if err := s.Where.Check(header); err != nil {
 			return inputErr(err, "")
 		}
 	}
-	kept := list.Rows[:0:0]
-	sendable := 0
-	for _, r := range list.Rows {
-		if s.Rows != nil && !s.Rows[r.Row] {
-			continue
-		}
-		if s.Where != nil {
-			ok, err := s.Where.Match(r.Fields, today)
-			var ce *filter.CellError
-			if errors.As(err, &ce) {
-				s.Warnings = append(s.Warnings, fmt.Sprintf("row %d: %v", r.Row, err))
-				continue
-			}
-			if err != nil {
-				return inputErr(err, "")
-			}
-			if !ok {
-				continue
-			}
-		}
-		if s.Limit > 0 && sendable >= s.Limit {
-			break
-		}
-		if r.Class == roster.Sendable || r.Class == roster.Duplicate {
-			sendable++
-		}
-		kept = append(kept, r)
+	if x.err != nil {
+		return x.err
 	}
-	if s.Rows != nil && len(list.Rows) > 0 {
-		last := list.Rows[len(list.Rows)-1].Row
+	if s.Rows != nil && x.rows > 0 {
 		beyond := 0
 		for r := range s.Rows {
-			if r > last {
+			if r > x.last {
 				beyond++
 			}
 		}
 		if beyond == len(s.Rows) {
-			return bad(fmt.Sprintf("the list's rows are 2–%d (as Excel numbers them): check the row numbers", last),
-				"--rows: every row given is beyond the last row of %s (%d)", list.Path, last)
+			return bad(fmt.Sprintf("the list's rows are 2–%d (as Excel numbers them): check the row numbers", x.last),
+				"--rows: every row given is beyond the last row of %s (%d)", path, x.last)
 		}
 	}
-	list.Rows = kept
 	return nil
 }
 

@@ -68,7 +68,7 @@ type Cost struct {
 
 // Summary describes the plan for the pre-send summary.
 func (p *Plan) Summary() Summary {
-	s := Summary{List: p.List.Path, Rows: len(p.List.Rows), Encoding: p.List.Encoding, PhoneColumn: p.List.PhoneColumn,
+	s := Summary{List: p.List.Path, Rows: p.rows, Encoding: p.List.Encoding, PhoneColumn: p.List.PhoneColumn,
 		Provider: p.In.Provider.Name, Real: p.In.Provider.Real, Rate: p.In.Settings.rate(p.In.Provider),
 		Workers: p.In.Settings.Workers, Test: p.In.Test, QuietHours: !p.In.Settings.QuietHours.IsZero(),
 		Timing: p.Timing.Summary, Resolution: p.Resolution, ToSend: p.ToSend(), Shared: p.List.Shared}
@@ -160,7 +160,7 @@ type DryRunSkipped struct {
 
 // DryRun lists every message of the plan.
 func (p *Plan) DryRun() DryRun {
-	r := DryRun{DryRun: true, Provider: p.In.Provider.Name, List: p.List.Path, Rows: len(p.List.Rows),
+	r := DryRun{DryRun: true, Provider: p.In.Provider.Name, List: p.List.Path, Rows: p.rows,
 		Deliveries: []DryRunDelivery{}, NotSent: []DryRunSkipped{}}
 	for _, d := range p.Deliveries {
 		if d.State == journal.Skipped {
@@ -171,7 +171,8 @@ func (p *Plan) DryRun() DryRun {
 		}
 		info := message.Count(d.Body)
 		dd := DryRunDelivery{Row: d.Patients[0].Row, Name: d.Patients[0].Name, To: d.To, Body: d.Body,
-			Encoding: info.Encoding, Segments: info.Segments, Characters: info.Characters}
+			Encoding: info.Encoding, Segments: info.Segments, Characters: info.Characters,
+			Rows: make([]int, 0, len(d.Patients))}
 		for _, pt := range d.Patients {
 			dd.Rows = append(dd.Rows, pt.Row)
 		}

@@ -347,7 +347,7 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 	case sess.Added > 0:
 		p.Fprintf(out, "Campaign %s grows: %d more messages to send.\n", c.ID, sess.Added)
 	}
-	return runCampaign(ctx, d, o, cfg, spec, sender, j, c, in, plan.List, sess.Resumed, primary, backups)
+	return runCampaign(ctx, d, o, cfg, spec, sender, j, c, in, plan.Loaded(), sess.Resumed, primary, backups)
 }
 
 // looksLikeList tells an argument that names a patient list (a .csv/.tsv/.txt file, or a file

@@ -128,6 +128,24 @@ type Input struct {
 	Row    int    // spreadsheet row number, for errors
 	Lang   string // from the list's lang / 言語 column, as written; "" for the run's language
 	Fields map[string]string
+	// With Person set, Name and Phone are the fields Name and Phone (FieldName, FieldPhone),
+	// whatever Fields holds under those headers: a list's row is rendered as it was read, without
+	// copying its cells into a new map to add the patient's name and number.
+	Person      bool
+	Name, Phone string
+}
+
+// field is the input's own value for a field: its cell, or its Name or Phone.
+func (in *Input) field(name string) string {
+	if in.Person {
+		switch name {
+		case FieldName:
+			return in.Name
+		case FieldPhone:
+			return in.Phone
+		}
+	}
+	return in.Fields[name]
 }
 
 // Lookup returns a template by name; an unknown name is an error listing the known ones.

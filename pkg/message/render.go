@@ -56,6 +56,47 @@ func (t *Template) RenderAll(in []Input, env Env) ([]string, error) {
 // language is its Lang when the template has that language, else Env.Lang, else ja, else en.
 // Templates are safe for concurrent use; each call keeps its own state.
 func (t *Template) RenderEach(in []Input, env Env) ([]Rendered, error) {
+	r, err := t.NewRenderer(env)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Rendered, len(in))
+	for i := range in {
+		row := in[i].Row
+		if row == 0 {
+			row = i + 1
+		}
+		if out[i], _, err = r.render(&in[i], row); err != nil {
+			return nil, err
+		}
+	}
+	if err := r.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Renderer renders a template one input at a time, for a list read row by row: RenderEach
+// without holding every input and every message. It keeps the same state a RenderEach call
+// does (the memo of bodies, the problems found so far); one Renderer serves one goroutine.
+type Renderer struct {
+	t         *Template
+	env       Env
+	envLang   string
+	renderers map[rendererKey]*renderer
+	last      *renderer
+	lastKey   rendererKey
+	problems  problemSet
+	buf       bytes.Buffer
+}
+
+type rendererKey struct {
+	x    *Text
+	lang string
+}
+
+// NewRenderer prepares to render t under env.
+func (t *Template) NewRenderer(env Env) (*Renderer, error) {
 	if env.Now.IsZero() {
 		return nil, errors.New("message: Env.Now is not set")
 	}
@@ -65,54 +106,52 @@ func (t *Template) RenderEach(in []Input, env Env) ([]Rendered, error) {
 			return nil, fmt.Errorf("unknown language %q: use ja or en", env.Lang)
 		}
 	}
-	type key struct {
-		x    *Text
-		lang string
+	return &Renderer{t: t, env: env, envLang: envLang, renderers: map[rendererKey]*renderer{}}, nil
+}
+
+// Render renders the message for in (in.Row names it in errors). ok is false when the row has a
+// problem: it is kept for Err, which reports it with every other row's. An error is one that
+// stops the whole render (a template without a text).
+func (r *Renderer) Render(in Input) (rendered Rendered, ok bool, err error) {
+	return r.render(&in, in.Row)
+}
+
+func (r *Renderer) render(in *Input, row int) (Rendered, bool, error) {
+	x, lang := r.t.resolve(in.Lang, r.envLang)
+	if x == nil {
+		return Rendered{}, false, fmt.Errorf("template %q has no text", r.t.Name)
 	}
-	renderers := map[key]*renderer{}
-	var last *renderer
-	var lastKey key
-	problems := problemSet{}
-	out := make([]Rendered, len(in))
-	var buf bytes.Buffer
-	for i := range in {
-		row := in[i].Row
-		if row == 0 {
-			row = i + 1
-		}
-		x, lang := t.resolve(in[i].Lang, envLang)
-		if x == nil {
-			return nil, fmt.Errorf("template %q has no text", t.Name)
-		}
-		k := key{x, lang}
-		r := last
-		if r == nil || k != lastKey {
-			if r = renderers[k]; r == nil {
-				var err error
-				if r, err = newRenderer(x, lang, env); err != nil {
-					return nil, err
-				}
-				renderers[k] = r
+	k := rendererKey{x, lang}
+	rr := r.last
+	if rr == nil || k != r.lastKey {
+		if rr = r.renderers[k]; rr == nil {
+			var err error
+			if rr, err = newRenderer(x, lang, r.env); err != nil {
+				return Rendered{}, false, err
 			}
-			last, lastKey = r, k
+			r.renderers[k] = rr
 		}
-		body, ok := r.render(&buf, &in[i], row, &problems)
-		if !ok {
-			continue
-		}
-		if body == "" {
-			problems.add(problem{kind: "other", msg: errEmpty.Error()}, row, errEmpty)
-			continue
-		}
-		out[i] = Rendered{Row: row, Lang: lang, Body: body}
-		if env.Smart {
-			out[i].Body, out[i].Replacements = Smart(body)
-		}
+		r.last, r.lastKey = rr, k
 	}
-	if err := problems.err(t.displayName()); err != nil {
-		return nil, err
+	body, ok := rr.render(&r.buf, in, row, &r.problems)
+	if !ok {
+		return Rendered{}, false, nil
 	}
-	return out, nil
+	if body == "" {
+		r.problems.add(problem{kind: "other", msg: errEmpty.Error()}, row, errEmpty)
+		return Rendered{}, false, nil
+	}
+	out := Rendered{Row: row, Lang: lang, Body: body}
+	if r.env.Smart {
+		out.Body, out.Replacements = Smart(body)
+	}
+	return out, true, nil
+}
+
+// Err reports the problems of every row rendered so far, as RenderEach does: a *MissingError or
+// a *RowError; nil when there were none.
+func (r *Renderer) Err() error {
+	return r.problems.err(r.t.displayName())
 }
 
 func (t *Template) displayName() string {
@@ -288,7 +327,7 @@ func (r *renderer) lookup(name string, in *Input) (string, bool) {
 	if v := r.env.Vars[name]; !blank(v) {
 		return v, true
 	}
-	if v := in.Fields[name]; !blank(v) {
+	if v := in.field(name); !blank(v) {
 		return v, true
 	}
 	for _, v := range r.x.Vars {
@@ -320,7 +359,21 @@ func (r *renderer) fill(in *Input) {
 			r.data[v.Name] = v.Default
 		}
 	}
-	for _, m := range []map[string]string{in.Fields, r.env.Vars, r.env.LangVars[r.lang]} {
+	for k, v := range in.Fields {
+		if in.Person && (k == FieldName || k == FieldPhone) {
+			continue
+		}
+		if !blank(v) {
+			r.data[k] = v
+		}
+	}
+	if in.Person && !blank(in.Name) {
+		r.data[FieldName] = in.Name
+	}
+	if in.Person && !blank(in.Phone) {
+		r.data[FieldPhone] = in.Phone
+	}
+	for _, m := range []map[string]string{r.env.Vars, r.env.LangVars[r.lang]} {
 		for k, v := range m {
 			if !blank(v) {
 				r.data[k] = v

@@ -49,6 +49,10 @@ type Options struct {
 	// hundreds of rows is a care home's office entered for every resident, or a damaged export.
 	// 0 means DefaultMaxShare; a negative value turns the report off.
 	MaxShare int
+	// Opened, when set, is called once the header is read, before the first row, with what Meta
+	// knows by then: Path, Encoding, Delimiter, Header and the columns found. A caller that
+	// streams the rows (Scan) can use the header as it goes.
+	Opened func(Meta)
 
 	// For tests of the limits: 0 means MaxRows and MaxBytes.
 	maxRows  int

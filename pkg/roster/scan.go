@@ -236,6 +236,9 @@ func scan(r io.Reader, name string, opts Options, lean bool, fn func(Row) error)
 	}
 	meta.IDColumn, meta.KanaColumn, meta.NotesColumn = columnOf(cols.id), columnOf(cols.kana), columnOf(cols.notes)
 	lr.maxRows = maxRows
+	if opts.Opened != nil {
+		opts.Opened(meta)
+	}
 
 	workers := max(1, runtime.GOMAXPROCS(0))
 	inFlight := 4 * workers
@@ -408,7 +411,7 @@ func (w *worker) process(b *batch) {
 				break
 			}
 		}
-		s.Phone, s.PhoneColumn = cells[best], w.cols.keys[best]
+		s.Phone, s.PhoneColumn = bn.raw, w.cols.keys[best]
 		s.Class, s.Reason, s.E164 = bn.class, bn.reason, bn.e164
 		s.key, s.keyStr = bn.key, bn.keyStr
 		if bn.class != Sendable && len(tried) > 1 {

@@ -7,6 +7,10 @@ import "errors"
 type InputError struct {
 	Err  error
 	Hint string
+	// Format and Args are the sentence as it was written (bad's format and its values), for a
+	// front end that words it in its own language; empty when Err came from elsewhere.
+	Format string
+	Args   []any
 }
 
 func (e *InputError) Error() string { return e.Err.Error() }

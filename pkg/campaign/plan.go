@@ -168,6 +168,9 @@ func Prepare(ctx context.Context, j *journal.Journal, in Input) (*Plan, error) {
 			return nil, inputErr(err, "")
 		}
 	}
+	if err := p.checkRegion(); err != nil {
+		return nil, err
+	}
 	if err := p.applyProvider(); err != nil {
 		return nil, err
 	}

@@ -314,5 +314,5 @@ func LooksLikeFile(entry string) bool {
 
 // bad is an InputError with a hint.
 func bad(hint, format string, a ...any) error {
-	return &InputError{Err: fmt.Errorf(format, a...), Hint: hint}
+	return &InputError{Err: fmt.Errorf(format, a...), Hint: hint, Format: format, Args: a}
 }

@@ -135,7 +135,7 @@ func acksRun(ctx context.Context, d *Deps, o *acksOptions) error {
 		if err != nil {
 			var ie *campaign.InputError
 			if errors.As(err, &ie) {
-				return usageErr(ie.Hint, "%v", ie.Err)
+				return asUsage(ie, ie.Hint)
 			}
 			return failErr(err, "check the provider's settings and the network, then run the same command again: replies already read are kept")
 		}

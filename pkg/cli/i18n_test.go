@@ -274,6 +274,10 @@ func deepKeys(t *testing.T) map[string]string {
 					switch {
 					case ok && id.Name == "bad" && len(x.Args) > 1:
 						add(x.Args[0])
+						// The sentence itself: InputError keeps its format for the front end.
+						if v, ok := literal(x.Args[1], nil); ok {
+							keys[v] = fset.Position(x.Args[1].Pos()).String()
+						}
 					case ok && id.Name == "inputErr" && len(x.Args) == 2:
 						add(x.Args[1])
 					case ok && id.Name == "append" && len(x.Args) == 2:

@@ -381,7 +381,7 @@ func recordSend(ctx context.Context, d *Deps, o *sendOptions, cfg *Config, j *jo
 func fromCampaign(err error) error {
 	var ie *campaign.InputError
 	if errors.As(err, &ie) {
-		return asUsage(ie.Err, ie.Hint)
+		return asUsage(ie, ie.Hint) // the InputError itself: its sentence is worded in the UI language
 	}
 	return failErr(err, "")
 }

@@ -121,6 +121,9 @@ func localizeErr(p *i18n.Printer, err error) string {
 	case *msgError:
 		return p.Sprintf(e.format, localizeArgs(p, e.args)...)
 	case *campaign.InputError:
+		if e.Format != "" {
+			return p.Sprintf(strings.ReplaceAll(e.Format, "%w", "%v"), localizeArgs(p, e.Args)...)
+		}
 		return localizeErr(p, e.Err)
 	}
 	if p.Lang() == i18n.EN {

@@ -243,6 +243,17 @@ func deepKeys(t *testing.T) map[string]string {
 					keys[v] = fset.Position(e.Pos()).String()
 				}
 			}
+			for _, decl := range af.Decls {
+				// The reasons a row gets from functions that word them (parseReason, invalidReason).
+				if fd, ok := decl.(*ast.FuncDecl); ok && strings.HasSuffix(fd.Name.Name, "Reason") && fd.Body != nil {
+					ast.Inspect(fd.Body, func(n ast.Node) bool {
+						if r, ok := n.(*ast.ReturnStmt); ok && len(r.Results) == 1 {
+							add(r.Results[0])
+						}
+						return true
+					})
+				}
+			}
 			ast.Inspect(af, func(n ast.Node) bool {
 				switch x := n.(type) {
 				case *ast.KeyValueExpr:

@@ -27,3 +27,15 @@ func TestAWrongRegionIsNamedBeforeAnythingIsSent(t *testing.T) {
 		t.Fatalf("--region JP: exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+func TestCheckWarnsOfAWrongRegion(t *testing.T) {
+	e := newTestEnv(t)
+	r := e.run("check", "--region", "US", "../../examples/patients.csv")
+	if !strings.Contains(r.stdout+r.stderr, "most numbers are not valid in region US but are numbers of Japan (JP): is the region right? (--region JP)") {
+		t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = e.run("check", "../../examples/patients.csv")
+	if strings.Contains(r.stdout+r.stderr, "is the region right") {
+		t.Errorf("the right region warned:\n%s%s", r.stdout, r.stderr)
+	}
+}

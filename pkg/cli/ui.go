@@ -198,6 +198,8 @@ var textPatterns = []struct {
 	{regexp.MustCompile(`^accepts (\d+) arg\(s\), received (\d+)$`), "accepts %s arg(s), received %s"},
 	{regexp.MustCompile(`^accepts at most (\d+) arg\(s\), received (\d+)$`), "accepts at most %s arg(s), received %s"},
 	{regexp.MustCompile(`^unknown command ("[^"]*") for ("[^"]*")\n\nDid you mean this\?\n\t(.*)$`), "unknown command %s for %s (did you mean %s?)"},
+	{regexp.MustCompile(`^most numbers are not valid in region (\S+) but are numbers of (.*): is the region right\? \(--region (\S+)\)$`),
+		"most numbers are not valid in region %s but are numbers of %s: is the region right? (--region %s)"},
 	// The breaker's pause (pkg/broadcast): the reason is the provider's, in its own words.
 	{regexp.MustCompile(`^the provider failed (\d+) times in a row \(last: (.*)\): pausing (\S+) before trying again$`),
 		"the provider failed %s times in a row (last: %s): pausing %s before trying again"},

@@ -56,9 +56,10 @@ type CheckReport struct {
 	Warnings     []string  `json:"warnings"`
 	Problems     []Problem `json:"problems"`
 
-	path     string
-	complete bool
-	over     map[int]*Problem // by first row: the one Problem for the repeats of an over-shared number
+	path          string
+	complete      bool
+	invalidSample []string         // the first invalid numbers, for LikelyRegion
+	over          map[int]*Problem // by first row: the one Problem for the repeats of an over-shared number
 }
 
 // Check reads a whole list, streaming, and reports on it. When the list cannot be read to the
@@ -106,7 +107,14 @@ func CheckReader(r io.Reader, name string, opts Options) (*CheckReport, error) {
 			"%s is on %s rows (rows %s), more than %d: one message reaches them all and the call list cannot tell the patients apart; check whether an office number was entered for every patient or the export is damaged",
 			sh.Phone, thousands(sh.Count), sh.Rows, rep.MaxShare))
 	}
-	if rep.Sendable == 0 {
+	region := opts.Region
+	if region == "" {
+		region = "JP"
+	}
+	if better, _ := LikelyRegion(region, rep.invalidSample); better != "" && rep.Invalid*2 > rep.Rows-rep.Empty {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("most numbers are not valid in region %s but are numbers of %s: is the region right? (--region %s)",
+			strings.ToUpper(region), RegionName(better), better))
+	} else if rep.Sendable == 0 {
 		rep.Warnings = append(rep.Warnings, "no row has a number that can receive SMS: check the phone column and --region")
 	} else if rep.Invalid*2 > rep.Rows {
 		rep.Warnings = append(rep.Warnings, "more than half the numbers are invalid: check the phone column and --region")
@@ -143,6 +151,9 @@ func (rep *CheckReport) add(row Row) {
 		rep.Pager++
 	case Invalid:
 		rep.Invalid++
+		if len(rep.invalidSample) < 64 {
+			rep.invalidSample = append(rep.invalidSample, row.Phone)
+		}
 	case Empty:
 		rep.Empty++
 	case OptedOut:

@@ -115,7 +115,7 @@ var messagesEN = map[string]string{
 	"confirm.needall":    "Choose the list and the message, then check.",
 	"res.stopped":        "The last send of %s stopped part-way at %s. It goes on from there (%d accepted, %d left).",
 	"res.resume":         "Going on with %s (started %s): %d accepted, %d left.",
-	"res.continue":       "Adding to %s (started %s): %d already received it, %d more {message|messages}.",
+	"res.continue":       "Adding to %s (started %s): %d already received it; %d {message|messages} to add.",
 	"res.repeats":        "Already received: %d {number was|numbers were} sent this message in %s, so it is not sent again.",
 	"res.older":          "Campaign %s (started %s) with the same message stopped part-way, but it is too old to go on with.",
 	"run.title":          "Sending",

@@ -45,6 +45,7 @@ type tserver struct {
 }
 
 type tconfig struct {
+	lang    string // the configured page language: "" is Japanese
 	latency time.Duration
 	workers int
 	test    []string
@@ -58,6 +59,7 @@ func newServer(t *testing.T, tc tconfig) *tserver {
 		tc.workers = 4
 	}
 	cfg := Config{
+		Lang: tc.lang,
 		Settings: campaign.Settings{Lang: "ja", Region: "JP", Workers: tc.workers, Location: tokyo, MaxParts: 3,
 			TestGroup: tc.test, Clinic: campaign.Clinic{Name: "架空クリニック", Phone: "03-0000-0000"}},
 		Provider: campaign.Provider{Name: "sim", MaxChars: 1600, Latency: tc.latency},

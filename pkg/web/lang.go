@@ -74,21 +74,18 @@ type langLink struct {
 }
 
 // langLinks are the switch's links for r's page. The one-time token is left out: it has been
-// exchanged, and an address holding it should not linger in the page.
+// exchanged, and an address holding it should not linger in the page. The path keeps one
+// leading slash, so that a request for //elsewhere/ (the refusal page answers any path) cannot
+// make the switch a link to another site.
 func langLinks(r *http.Request, cur lang) []langLink {
+	path := "/" + strings.TrimLeft(r.URL.Path, `/\`)
 	var out []langLink
 	for _, l := range langs {
-		q := url.Values{}
-		if r != nil {
-			q = r.URL.Query()
-		}
+		q := r.URL.Query()
 		q.Del("token")
 		q.Set("lang", string(l))
-		path := "/"
-		if r != nil {
-			path = r.URL.Path
-		}
-		out = append(out, langLink{Lang: l, Label: catalog[l]["lang.name"], Href: path + "?" + q.Encode(), Current: l == cur})
+		u := url.URL{Path: path, RawQuery: q.Encode()}
+		out = append(out, langLink{Lang: l, Label: catalog[l]["lang.name"], Href: u.String(), Current: l == cur})
 	}
 	return out
 }

@@ -277,4 +277,15 @@ func TestTheLanguageSwitchIsRememberedAndLeavesTheTokenOut(t *testing.T) {
 	if resp.StatusCode != 403 || !strings.Contains(string(b), "This page cannot be opened") || len(resp.Cookies()) != 0 {
 		t.Errorf("without the session: %d, cookies %v: %s", resp.StatusCode, resp.Cookies(), text(string(b)))
 	}
+	req, _ := http.NewRequest("GET", ts.base+"/", nil)
+	req.URL.Path = "//elsewhere.example/"
+	resp, err = anon.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if strings.Contains(string(b), `href="//`) || !strings.Contains(string(b), `href="/elsewhere.example/?lang=en"`) {
+		t.Errorf("the switch on a page asked for by //elsewhere.example/ must stay on this server: %s", b)
+	}
 }

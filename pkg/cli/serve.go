@@ -109,6 +109,7 @@ func serveRun(ctx context.Context, d *Deps, o *serveOptions) error {
 	closeSender(s)
 
 	srv, err := web.New(web.Config{
+		Lang:         pageLang(d, cfg),
 		Settings:     cfg.settings(qh),
 		Provider:     cfg.providerInfo(spec),
 		Build:        func() (sms.Sender, error) { return spec.build(d, cfg) },
@@ -123,10 +124,7 @@ func serveRun(ctx context.Context, d *Deps, o *serveOptions) error {
 			return paths, err
 		},
 		PageOptions: func(c journal.Campaign) report.Options {
-			// The page speaks Japanese first, whatever ui_lang says of the terminal.
-			opt := reportOpts(d, cfg, c, nil)
-			opt.Lang = report.LangJA
-			return opt
+			return reportOpts(d, cfg, c, nil) // the page sets Lang to its own language
 		},
 		Audit: func(ctx context.Context, j *journal.Journal, action journal.AuditAction, c *journal.Campaign, counts map[string]int) error {
 			return recordAudit(ctx, d, o.g, cfg, o.inv.command, j, action, c, counts)
@@ -164,6 +162,16 @@ func serveRun(ctx context.Context, d *Deps, o *serveOptions) error {
 	}
 	p.Fprintln(d.Stderr, "smscast serve: stopped.")
 	return nil
+}
+
+// pageLang is the page's language: the interface language when something states one (ui_lang,
+// SMSCAST_UI_LANG or a locale variable), else Japanese. The terminal falls back to English; the
+// page is for the clinic's staff first, and a clinic's Windows laptop sets no locale variable.
+func pageLang(d *Deps, cfg *Config) string {
+	if strings.TrimSpace(cfg.UILang) == "" && d.getenv("LC_ALL") == "" && d.getenv("LC_MESSAGES") == "" && d.getenv("LANG") == "" {
+		return report.LangJA
+	}
+	return cfg.uiLang
 }
 
 // openBrowser opens url with the system's opener and does not wait for the browser.

@@ -310,3 +310,36 @@ func firstDiff(a, b []byte) string {
 	}
 	return "lengths " + strconv.Itoa(len(al)) + " and " + strconv.Itoa(len(bl))
 }
+
+// The page speaks the interface language when something states one, and Japanese when nothing
+// does (a clinic's Windows laptop sets no locale variable).
+func TestServePageSpeaksTheInterfaceLanguageAndJapaneseWhenNoneIsStated(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"nothing stated is Japanese", nil, "ja"},
+		{"SMSCAST_UI_LANG=en is English", map[string]string{"SMSCAST_UI_LANG": "en"}, "en"},
+		{"an English locale is English", map[string]string{"LANG": "en_US.UTF-8"}, "en"},
+		{"a Japanese locale is Japanese", map[string]string{"LANG": "ja_JP.UTF-8"}, "ja"},
+		{"ui_lang ja wins over an English locale", map[string]string{"LANG": "en_US.UTF-8", "SMSCAST_UI_LANG": "ja"}, "ja"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newTestEnv(t)
+			for k, v := range tc.env {
+				e.env[k] = v
+			}
+			sv := e.serve()
+			req, _ := http.NewRequest("GET", sv.url, nil)
+			code, body, _ := sv.do(req)
+			if code != 200 || !strings.Contains(body, `<html lang="`+tc.want+`">`) {
+				t.Fatalf("token address: %d, want a page with lang=%q: %.300s", code, tc.want, body)
+			}
+			words := map[string]string{"ja": "名簿を選ぶ", "en": "Choose the list"}[tc.want]
+			if !strings.Contains(pageText(body), words) {
+				t.Errorf("the page lacks %q: %s", words, pageText(body))
+			}
+		})
+	}
+}

@@ -28,59 +28,13 @@ func chromium() string {
 // count, watch the progress to the end, open the call list. Every page is saved as a screenshot
 // (also into $SMSCAST_SCREENSHOTS when set), and nothing may load from outside the server.
 func TestTheWholeFlowInARealBrowser(t *testing.T) {
-	exe := chromium()
-	if exe == "" {
-		t.Skip("no chromium binary found (apt-get install chromium); .ci/run installs it")
-	}
-	if testing.Short() {
-		t.Skip("-short")
-	}
 	ts := newServer(t, tconfig{latency: 40 * time.Millisecond, workers: 2, test: []string{"090-9999-0001"}})
 	list := filepath.Join(t.TempDir(), "患者名簿.csv")
 	if err := os.WriteFile(list, cp932(t, patients(60)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	shots := t.TempDir()
-	extra := os.Getenv("SMSCAST_SCREENSHOTS")
-
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 800),
-	}
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelA()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
-	defer cancelT()
-
-	var mu sync.Mutex
-	var outside []string
-	chromedp.ListenTarget(ctx, func(ev any) {
-		if e, ok := ev.(*network.EventRequestWillBeSent); ok {
-			u := e.Request.URL
-			if !strings.HasPrefix(u, ts.base+"/") && !strings.HasPrefix(u, "data:") && u != "about:blank" {
-				mu.Lock()
-				outside = append(outside, u)
-				mu.Unlock()
-			}
-		}
-	})
-	shot := func(name string) chromedp.Action {
-		return chromedp.ActionFunc(func(ctx context.Context) error {
-			var buf []byte
-			if err := chromedp.FullScreenshot(&buf, 100).Do(ctx); err != nil {
-				return err
-			}
-			if extra != "" {
-				os.MkdirAll(extra, 0o700)
-				os.WriteFile(filepath.Join(extra, name+".png"), buf, 0o600)
-			}
-			return os.WriteFile(filepath.Join(shots, name+".png"), buf, 0o600)
-		})
-	}
+	br := newBrowser(t, ts)
+	ctx, shot, shots := br.ctx, br.shot, br.dir
 	var disabledBefore, disabledAfter bool
 	var runText, resultText, callText, historyText string
 	start := time.Now()
@@ -153,9 +107,131 @@ func TestTheWholeFlowInARealBrowser(t *testing.T) {
 	if !strings.Contains(historyText, "outage-") {
 		t.Errorf("history: %s", historyText)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(outside) > 0 {
-		t.Errorf("the pages loaded from outside the server: %v", outside)
+	br.checkNothingOutside(t)
+}
+
+// browser is a headless chromium at 1280×800 that saves screenshots and notes every request
+// that leaves the server.
+type browser struct {
+	ctx  context.Context
+	dir  string // screenshots, also copied to $SMSCAST_SCREENSHOTS when set
+	mu   sync.Mutex
+	away []string
+}
+
+func newBrowser(t *testing.T, ts *tserver) *browser {
+	t.Helper()
+	exe := chromium()
+	if exe == "" {
+		t.Skip("no chromium binary found (apt-get install chromium); .ci/run installs it")
 	}
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 800),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancelA)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(cancel)
+	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(cancelT)
+	br := &browser{ctx: ctx, dir: t.TempDir()}
+	chromedp.ListenTarget(ctx, func(ev any) {
+		if e, ok := ev.(*network.EventRequestWillBeSent); ok {
+			u := e.Request.URL
+			if !strings.HasPrefix(u, ts.base+"/") && !strings.HasPrefix(u, "data:") && u != "about:blank" {
+				br.mu.Lock()
+				br.away = append(br.away, u)
+				br.mu.Unlock()
+			}
+		}
+	})
+	return br
+}
+
+// shot saves the whole page as name.png.
+func (br *browser) shot(name string) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		var buf []byte
+		if err := chromedp.FullScreenshot(&buf, 100).Do(ctx); err != nil {
+			return err
+		}
+		if extra := os.Getenv("SMSCAST_SCREENSHOTS"); extra != "" {
+			os.MkdirAll(extra, 0o700)
+			os.WriteFile(filepath.Join(extra, name+".png"), buf, 0o600)
+		}
+		return os.WriteFile(filepath.Join(br.dir, name+".png"), buf, 0o600)
+	})
+}
+
+func (br *browser) checkNothingOutside(t *testing.T) {
+	t.Helper()
+	br.mu.Lock()
+	defer br.mu.Unlock()
+	if len(br.away) > 0 {
+		t.Errorf("the pages loaded from outside the server: %v", br.away)
+	}
+}
+
+// The first pages in English (list, message, confirm) as a browser shows them, then the switch
+// to Japanese and back on the confirmation page.
+func TestTheFirstPagesInEnglishInARealBrowser(t *testing.T) {
+	ts := newServer(t, tconfig{lang: "en", workers: 2, test: []string{"090-9999-0001"}})
+	br := newBrowser(t, ts)
+	list := filepath.Join(t.TempDir(), "patients.csv")
+	if err := os.WriteFile(list, cp932(t, patients(60)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var listText, confirmText, jaText, jaLang, enLang string
+	err := chromedp.Run(br.ctx,
+		network.Enable(),
+		chromedp.Navigate(ts.base+"/?token="+ts.s.Token()),
+		chromedp.WaitVisible("#file", chromedp.ByID),
+		br.shot("en-1-list-empty"),
+		chromedp.SetUploadFiles("#file", []string{list}, chromedp.ByID),
+		chromedp.Click(`form[enctype] button[type=submit]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#check", chromedp.ByID),
+		chromedp.Text("main", &listText, chromedp.ByQuery),
+		br.shot("en-2-list-checked"),
+		chromedp.Click("#to-message", chromedp.ByID),
+		chromedp.WaitVisible("#template", chromedp.ByID),
+		chromedp.SetValue("#template", "outage", chromedp.ByID),
+		chromedp.Submit("#message-form", chromedp.ByID),
+		chromedp.WaitVisible("#preview", chromedp.ByID),
+		br.shot("en-3-message"),
+		chromedp.Click("#to-confirm", chromedp.ByID),
+		chromedp.WaitVisible("#real-send", chromedp.ByID),
+		chromedp.Text("main", &confirmText, chromedp.ByQuery),
+		br.shot("en-4-confirm"),
+		chromedp.Click("#lang-ja", chromedp.ByID),
+		chromedp.WaitVisible("#lang-en", chromedp.ByID),
+		chromedp.WaitVisible("#real-send", chromedp.ByID),
+		chromedp.Text("main", &jaText, chromedp.ByQuery),
+		chromedp.AttributeValue("html", "lang", &jaLang, nil, chromedp.ByQuery),
+		chromedp.Click("#lang-en", chromedp.ByID),
+		chromedp.WaitVisible("#real-send", chromedp.ByID),
+		chromedp.AttributeValue("html", "lang", &enLang, nil, chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatalf("browser: %v (screenshots in %s)", err, br.dir)
+	}
+	t.Logf("screenshots in %s", br.dir)
+	if !strings.Contains(listText, "Rows that cannot be texted (2)") {
+		t.Errorf("list page: %s", listText)
+	}
+	if !strings.Contains(confirmText, "This send is 60 messages.") || !strings.Contains(confirmText, "Recipients: 60 patients, 60 messages") {
+		t.Errorf("confirm page: %s", confirmText)
+	}
+	if jaLang != "ja" || !strings.Contains(jaText, "今回送るのは 60通 です。") {
+		t.Errorf("after the switch to 日本語: lang %q, %s", jaLang, jaText)
+	}
+	if enLang != "en" {
+		t.Errorf("after the switch back to English: lang %q", enLang)
+	}
+	br.checkNothingOutside(t)
 }

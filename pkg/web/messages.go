@@ -1,18 +1,12 @@
 package web
 
-import (
-	"fmt"
-
-	"github.com/smscast/smscast/pkg/campaign"
-	"github.com/smscast/smscast/pkg/journal"
-	"github.com/smscast/smscast/pkg/roster"
-)
-
-// messages holds every sentence and label the pages show, keyed by name, so that the coming
-// catalog (Japanese and English) can take them over as they are. Placeholders are fmt verbs; a
+// messagesJA holds every sentence and label the pages show in Japanese, keyed by name;
+// messagesEN (messages_en.go) has the same keys and placeholders. Placeholders are fmt verbs; a
 // sentence is always one entry, never built from pieces. Errors from the campaign layer and the
-// roster are shown as those layers word them (English for now), under a Japanese heading.
-var messages = map[string]string{
+// roster are shown as those layers word them (English for now), under a heading in the page's
+// language.
+var messagesJA = map[string]string{
+	"lang.name":          "日本語",
 	"app.title":          "smscast 一斉連絡",
 	"nav.list":           "名簿",
 	"nav.message":        "メッセージ",
@@ -128,8 +122,7 @@ var messages = map[string]string{
 	"res.older":          "同じメッセージのキャンペーン %s(%s 開始)が途中で止まっていますが、古いため続きからは送りません。",
 	"run.title":          "送信中",
 	"run.title.test":     "テスト送信中",
-	"run.campaign":       "キャンペーン: %s",
-	"run.provider":       "送信方法: %s",
+	"run.meta":           "キャンペーン: %s ・ 送信方法: %s",
 	"run.sent":           "送信済み",
 	"run.failed":         "失敗・不明",
 	"run.pending":        "残り",
@@ -155,6 +148,7 @@ var messages = map[string]string{
 	"run.locked":         "このキャンペーンは、別の smscast が送信しています(%s)。そちらが終わるのを待つか、そちらを止めてください。",
 	"run.noscript":       "この画面は数秒ごとに自動で更新されます。",
 	"result.title":       "結果: %s",
+	"result.meta":        "開始: %s ・ テンプレート: %s",
 	"result.counts":      "状態ごとの人数",
 	"result.filter":      "表示",
 	"result.all":         "すべて (%d)",
@@ -202,56 +196,27 @@ var messages = map[string]string{
 	"duration.hour":      "約%d時間%d分",
 	"delim.comma":        "カンマ",
 	"delim.tab":          "タブ",
-}
+	"lang.switch":        "表示言語",
 
-// msg formats the message key with args; an unknown key is a bug that the page tests catch.
-func msg(key string, args ...any) string {
-	f, ok := messages[key]
-	if !ok {
-		panic("web: no message " + key)
-	}
-	if len(args) == 0 {
-		return f
-	}
-	return fmt.Sprintf(f, args...)
-}
+	// The states as the report's Japanese CSV words them.
+	"state.pending":     "未送信",
+	"state.sending":     "送信中に停止",
+	"state.submitted":   "送信済み",
+	"state.sent":        "送信済み",
+	"state.delivered":   "届きました",
+	"state.undelivered": "届いていません",
+	"state.failed":      "送信できませんでした",
+	"state.skipped":     "送信していません",
+	"state.unknown":     "届いたか不明",
 
-// stateWords say what a delivery state means to the staff, as the report's Japanese CSV does.
-var stateWords = map[journal.State]string{
-	journal.Pending:     "未送信",
-	journal.Sending:     "送信中に停止",
-	journal.Submitted:   "送信済み",
-	journal.Sent:        "送信済み",
-	journal.Delivered:   "届きました",
-	journal.Undelivered: "届いていません",
-	journal.Failed:      "送信できませんでした",
-	journal.Skipped:     "送信していません",
-	journal.Unknown:     "届いたか不明",
-}
-
-// classWords say why rows are not texted, as in the pre-send summary.
-var classWords = map[roster.Class]string{
-	roster.Landline:        "固定電話",
-	roster.VoIP:            "IP電話(050)",
-	roster.TollFree:        "フリーダイヤル",
-	roster.Pager:           "ポケベル",
-	roster.Invalid:         "番号の誤り",
-	roster.Empty:           "番号なし",
-	roster.OptedOut:        "配信停止の希望",
-	roster.Duplicate:       "同じ番号",
-	campaign.ClassProvider: "この送信方法では送れない番号",
-}
-
-func stateWord(s journal.State) string {
-	if w, ok := stateWords[s]; ok {
-		return w
-	}
-	return string(s)
-}
-
-func classWord(c roster.Class) string {
-	if w, ok := classWords[c]; ok {
-		return w
-	}
-	return string(c)
+	// Why rows are not texted, as in the pre-send summary.
+	"class.landline":  "固定電話",
+	"class.voip":      "IP電話(050)",
+	"class.tollfree":  "フリーダイヤル",
+	"class.pager":     "ポケベル",
+	"class.invalid":   "番号の誤り",
+	"class.empty":     "番号なし",
+	"class.opted_out": "配信停止の希望",
+	"class.duplicate": "同じ番号",
+	"class.provider":  "この送信方法では送れない番号",
 }

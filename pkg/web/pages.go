@@ -31,33 +31,41 @@ func staticFS() fs.FS {
 	return sub
 }
 
-// pages are the parsed page templates, each with the layout.
-type pages struct{ byName map[string]*template.Template }
+// pages are the parsed page templates, each with the layout, in each language: a template's
+// t, stateWord, classWord and encWord speak the language it was parsed for.
+type pages struct {
+	byName map[lang]map[string]*template.Template
+}
 
 var pageNames = []string{"forbidden", "error", "list", "message", "confirm", "run", "result", "call", "history"}
 
 func parsePages() (*pages, error) {
-	funcs := template.FuncMap{
-		"t":         msg,
-		"stateWord": stateWord,
-		"classWord": classWord,
-		"encWord":   encWord,
-		"add":       func(a, b int) int { return a + b },
-		"lines":     func(s string) []string { return strings.Split(s, "\n") },
-	}
-	p := &pages{byName: map[string]*template.Template{}}
-	for _, name := range pageNames {
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "assets/templates/layout.html", "assets/templates/"+name+".html")
-		if err != nil {
-			return nil, fmt.Errorf("page %s: %w", name, err)
+	p := &pages{byName: map[lang]map[string]*template.Template{}}
+	for _, l := range langs {
+		funcs := template.FuncMap{
+			"t":         l.msg,
+			"stateWord": l.stateWord,
+			"classWord": l.classWord,
+			"encWord":   l.encWord,
+			"add":       func(a, b int) int { return a + b },
+			"lines":     func(s string) []string { return strings.Split(s, "\n") },
 		}
-		p.byName[name] = t
+		p.byName[l] = map[string]*template.Template{}
+		for _, name := range pageNames {
+			t, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "assets/templates/layout.html", "assets/templates/"+name+".html")
+			if err != nil {
+				return nil, fmt.Errorf("page %s: %w", name, err)
+			}
+			p.byName[l][name] = t
+		}
 	}
 	return p, nil
 }
 
 // pageData is what every page gets: the layout's fields and the page's own Data.
 type pageData struct {
+	Lang     lang // the html lang attribute; render sets it
+	Langs    []langLink
 	Title    string
 	Nav      string // the tab shown as current
 	CSRF     string
@@ -72,7 +80,7 @@ type pageData struct {
 // Bare hides the navigation.
 func (p pageData) Bare() bool { return p.bare }
 
-// pageError is an error shown on a page: a Japanese heading, the error as the campaign layer or
+// pageError is an error shown on a page: a heading in the page's language, the error as the campaign layer or
 // the roster words it (the same sentence the CLI prints), and what to do next.
 type pageError struct {
 	Heading string
@@ -81,7 +89,9 @@ type pageError struct {
 }
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, pd pageData) {
-	t := s.pages.byName[name]
+	pd.Lang = s.lang(r)
+	pd.Langs = langLinks(r, pd.Lang)
+	t := s.pages.byName[pd.Lang][name]
 	if !pd.bare {
 		pd.CSRF = s.csrfToken()
 		pd.Sim = !s.cfg.Provider.Real
@@ -105,18 +115,18 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 
 // fail shows err on the error page.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, pe *pageError) {
-	s.render(w, r, status, "error", pageData{Title: msg("error.title"), Error: pe})
+	s.render(w, r, status, "error", pageData{Title: s.lang(r).msg("error.title"), Error: pe})
 }
 
 // errorOf words err for a page: an input error with its hint, a lock held by another process,
 // anything else as it is. Paths inside the upload directory are shown as the file's name.
-func (s *Server) errorOf(heading string, err error, hint string) *pageError {
+func (s *Server) errorOf(l lang, heading string, err error, hint string) *pageError {
 	pe := &pageError{Heading: heading, Text: s.clean(err.Error()), Hint: hint}
 	var ie *campaign.InputError
 	var le *journal.LockedError
 	switch {
 	case errors.As(err, &le):
-		pe.Heading = msg("run.locked", s.clean(le.Error()))
+		pe.Heading = l.msg("run.locked", s.clean(le.Error()))
 		pe.Text = ""
 	case errors.As(err, &ie):
 		pe.Text = s.clean(ie.Err.Error())
@@ -142,28 +152,6 @@ func (s *Server) clean(text string) string {
 		}
 		text = text[:i] + rest
 	}
-}
-
-func encWord(enc string) string {
-	if w, ok := messages["enc."+enc]; ok {
-		return w
-	}
-	return enc
-}
-
-// durationWords is how long something takes, in words.
-func durationWords(d time.Duration) string {
-	switch {
-	case d < time.Second:
-		return msg("duration.under")
-	case d < time.Minute:
-		return msg("duration.sec", int(d.Round(time.Second)/time.Second))
-	case d < time.Hour:
-		d = d.Round(time.Second)
-		return msg("duration.min", int(d/time.Minute), int(d%time.Minute/time.Second))
-	}
-	d = d.Round(time.Minute)
-	return msg("duration.hour", int(d/time.Hour), int(d%time.Hour/time.Minute))
 }
 
 func (s *Server) when(t time.Time) string {
@@ -243,12 +231,13 @@ type listView struct {
 }
 
 func (s *Server) listPage(w http.ResponseWriter, r *http.Request) {
+	l := s.lang(r)
 	d := s.getDraft()
 	v := listView{Current: d.ListName, Uploaded: d.Uploaded}
 	ctx := r.Context()
 	j, err := s.openJournal(ctx)
 	if err != nil {
-		s.fail(w, r, http.StatusInternalServerError, s.errorOf(msg("error.title"), err, ""))
+		s.fail(w, r, http.StatusInternalServerError, s.errorOf(l, l.msg("error.title"), err, ""))
 		return
 	}
 	if j != nil {
@@ -264,10 +253,10 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request) {
 		rep, err := s.check(ctx, j, d.ListPath)
 		if err != nil {
 			// The sentence and hint the CLI's check prints for the same file.
-			v.ReadError = s.errorOf(msg("list.readerror"), err, "fix the list and check it again")
+			v.ReadError = s.errorOf(l, l.msg("list.readerror"), err, "fix the list and check it again")
 		} else {
 			v.Report = rep
-			v.Delimiter = map[string]string{"comma": msg("delim.comma"), "tab": msg("delim.tab")}[rep.Delimiter]
+			v.Delimiter = map[string]string{"comma": l.msg("delim.comma"), "tab": l.msg("delim.tab")}[rep.Delimiter]
 			for _, c := range []classCount{
 				{"count.sendable", rep.Sendable}, {"count.duplicates", rep.Duplicates}, {"count.landline", rep.Landline},
 				{"count.voip", rep.VoIP}, {"count.tollfree", rep.TollFree}, {"count.pager", rep.Pager},
@@ -275,12 +264,12 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request) {
 				{"count.blank", rep.BlankRows},
 			} {
 				if c.N > 0 || c.Label == "count.sendable" {
-					v.Counts = append(v.Counts, classCount{msg(c.Label), c.N})
+					v.Counts = append(v.Counts, classCount{l.msg(c.Label), c.N})
 				}
 			}
 		}
 	}
-	s.render(w, r, http.StatusOK, "list", pageData{Title: msg("list.title"), Nav: "list", Data: v})
+	s.render(w, r, http.StatusOK, "list", pageData{Title: l.msg("list.title"), Nav: "list", Data: v})
 }
 
 // check reads the list as `smscast check` does: roster.Check with the region and every opt-out.
@@ -317,20 +306,21 @@ func (s *Server) listPost(w http.ResponseWriter, r *http.Request) {
 // upload keeps the uploaded list in the server's private temporary directory, under its own
 // name, so that errors name it as the CLI names a file.
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
+	l := s.lang(r)
 	r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
 	mr, err := r.MultipartReader()
 	if err != nil {
-		s.forbidden(w, r, msg("csrf.body"))
+		s.forbidden(w, r, l.msg("csrf.body"))
 		return
 	}
 	part, err := mr.NextPart()
 	if err != nil || part.FormName() != "csrf" {
-		s.forbidden(w, r, msg("csrf.body"))
+		s.forbidden(w, r, l.msg("csrf.body"))
 		return
 	}
 	var tok bytes.Buffer
 	if _, err := tok.ReadFrom(http.MaxBytesReader(w, part, 256)); err != nil || !s.validCSRF(tok.String()) {
-		s.forbidden(w, r, msg("csrf.body"))
+		s.forbidden(w, r, l.msg("csrf.body"))
 		return
 	}
 	for {
@@ -349,7 +339,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	dir := filepath.Join(s.tmpDir, fmt.Sprint(s.uploads))
 	s.mu.Unlock()
 	if err := os.Mkdir(dir, 0o700); err != nil {
-		s.fail(w, r, http.StatusInternalServerError, s.errorOf(msg("error.title"), err, ""))
+		s.fail(w, r, http.StatusInternalServerError, s.errorOf(l, l.msg("error.title"), err, ""))
 		return
 	}
 	path := filepath.Join(dir, name)
@@ -366,7 +356,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		if errors.As(err, &mbe) {
 			err = fmt.Errorf("%s: larger than %d MB: not a patient list", name, maxUpload>>20)
 		}
-		s.fail(w, r, http.StatusRequestEntityTooLarge, s.errorOf(msg("list.readerror"), err, "re-export the list from Excel as CSV"))
+		s.fail(w, r, http.StatusRequestEntityTooLarge, s.errorOf(l, l.msg("list.readerror"), err, "re-export the list from Excel as CSV"))
 		return
 	}
 	s.mu.Lock()
@@ -410,12 +400,13 @@ type messageView struct {
 }
 
 func (s *Server) messagePage(w http.ResponseWriter, r *http.Request) {
+	l := s.lang(r)
 	d := s.getDraft()
 	v := messageView{NeedList: d.ListPath == "", ListName: d.ListName}
-	pd := pageData{Title: msg("msg.title"), Nav: "message", Data: &v}
+	pd := pageData{Title: l.msg("msg.title"), Nav: "message", Data: &v}
 	cat, err := s.catalog()
 	if err != nil {
-		pd.Error = s.errorOf(msg("error.title"), err, "fix the template file: nothing was sent")
+		pd.Error = s.errorOf(l, l.msg("error.title"), err, "fix the template file: nothing was sent")
 		s.render(w, r, http.StatusOK, "message", pd)
 		return
 	}
@@ -432,7 +423,7 @@ func (s *Server) messagePage(w http.ResponseWriter, r *http.Request) {
 	if v.Template != nil && !v.NeedList {
 		plan, err := s.prepare(r.Context(), d, false)
 		if err != nil {
-			pd.Error = s.errorOf(msg("error.title"), err, "")
+			pd.Error = s.errorOf(l, l.msg("error.title"), err, "")
 		} else {
 			dry := plan.DryRun()
 			sum := plan.Summary()

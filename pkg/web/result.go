@@ -24,12 +24,12 @@ type stateCount struct {
 	N     int
 }
 
-// countsOf lists the non-zero counts in stateOrder.
-func countsOf(m map[journal.State]int) []stateCount {
+// countsOf lists the non-zero counts in stateOrder, in l.
+func countsOf(l lang, m map[journal.State]int) []stateCount {
 	var out []stateCount
 	for _, st := range stateOrder {
 		if n := m[st]; n > 0 {
-			out = append(out, stateCount{st, stateWord(st), n})
+			out = append(out, stateCount{st, l.stateWord(st), n})
 		}
 	}
 	return out
@@ -48,12 +48,13 @@ type historyView struct {
 }
 
 func (s *Server) historyPage(w http.ResponseWriter, r *http.Request) {
+	l := s.lang(r)
 	ctx := r.Context()
 	v := historyView{}
-	pd := pageData{Title: msg("history.title"), Nav: "history", Data: &v}
+	pd := pageData{Title: l.msg("history.title"), Nav: "history", Data: &v}
 	j, err := s.openJournal(ctx)
 	if err != nil {
-		s.fail(w, r, http.StatusInternalServerError, s.errorOf(msg("error.title"), err, ""))
+		s.fail(w, r, http.StatusInternalServerError, s.errorOf(l, l.msg("error.title"), err, ""))
 		return
 	}
 	if j == nil {
@@ -63,7 +64,7 @@ func (s *Server) historyPage(w http.ResponseWriter, r *http.Request) {
 	defer j.Close()
 	cs, err := j.Campaigns(ctx)
 	if err != nil {
-		s.fail(w, r, http.StatusInternalServerError, s.errorOf(msg("error.title"), err, ""))
+		s.fail(w, r, http.StatusInternalServerError, s.errorOf(l, l.msg("error.title"), err, ""))
 		return
 	}
 	unfinished := map[string]journal.Unfinished{}
@@ -76,18 +77,18 @@ func (s *Server) historyPage(w http.ResponseWriter, r *http.Request) {
 	for _, c := range cs {
 		counts, err := j.Counts(ctx, c.ID)
 		if err != nil {
-			s.fail(w, r, http.StatusInternalServerError, s.errorOf(msg("error.title"), err, ""))
+			s.fail(w, r, http.StatusInternalServerError, s.errorOf(l, l.msg("error.title"), err, ""))
 			return
 		}
-		row := historyRow{ID: c.ID, When: s.when(c.CreatedAt), Template: c.Template, Counts: countsOf(counts),
+		row := historyRow{ID: c.ID, When: s.when(c.CreatedAt), Template: c.Template, Counts: countsOf(l, counts),
 			Left: journal.Counts(counts).Left()}
 		switch {
 		case c.Provider == "sim":
-			row.Kind = msg("history.kind.sim")
+			row.Kind = l.msg("history.kind.sim")
 		case c.Test:
-			row.Kind = msg("history.kind.test")
+			row.Kind = l.msg("history.kind.test")
 		default:
-			row.Kind = msg("history.kind.real")
+			row.Kind = l.msg("history.kind.real")
 		}
 		if row.Left > 0 {
 			if c.ID == active {
@@ -95,7 +96,7 @@ func (s *Server) historyPage(w http.ResponseWriter, r *http.Request) {
 			} else if le, err := j.Held(ctx, c.ID); err == nil && le != nil {
 				row.Sending = true
 			} else if u := unfinished[c.ID]; u.Sending > 0 {
-				v.Stopped = append(v.Stopped, msg("history.stopped", c.ID, row.Left))
+				v.Stopped = append(v.Stopped, l.msg("history.stopped", c.ID, row.Left))
 			}
 		}
 		v.Rows = append(v.Rows, row)
@@ -130,6 +131,7 @@ type reportRow struct {
 
 // campaignOf opens the journal and finds campaign id; the caller closes the journal.
 func (s *Server) campaignOf(w http.ResponseWriter, r *http.Request) (*journal.Journal, journal.Campaign, []journal.Delivery, bool) {
+	l := s.lang(r)
 	ctx := r.Context()
 	id := r.PathValue("id")
 	j, err := s.openJournal(ctx)
@@ -137,7 +139,7 @@ func (s *Server) campaignOf(w http.ResponseWriter, r *http.Request) (*journal.Jo
 		err = fmt.Errorf("no campaign %q: nothing was sent yet", id)
 	}
 	if err != nil {
-		s.fail(w, r, http.StatusNotFound, s.errorOf(msg("error.title"), err, ""))
+		s.fail(w, r, http.StatusNotFound, s.errorOf(l, l.msg("error.title"), err, ""))
 		return nil, journal.Campaign{}, nil, false
 	}
 	c, err := j.Campaign(ctx, id)
@@ -150,36 +152,37 @@ func (s *Server) campaignOf(w http.ResponseWriter, r *http.Request) (*journal.Jo
 	}
 	if err != nil {
 		j.Close()
-		s.fail(w, r, http.StatusNotFound, s.errorOf(msg("error.title"), err, "run `smscast history` to list the campaigns"))
+		s.fail(w, r, http.StatusNotFound, s.errorOf(l, l.msg("error.title"), err, "run `smscast history` to list the campaigns"))
 		return nil, journal.Campaign{}, nil, false
 	}
 	return j, c, ds, true
 }
 
-// reportFiles are the files `smscast report` writes for c, by label.
-func reportFiles(c journal.Campaign) []fileLink {
+// reportFiles are the files `smscast report` writes for c, labelled in l.
+func reportFiles(l lang, c journal.Campaign) []fileLink {
 	return []fileLink{
-		{msg("result.file.csv"), c.ID + ".csv"},
-		{msg("result.file.call"), c.ID + "-call.csv"},
-		{msg("result.file.html"), c.ID + "-call.html"},
-		{msg("result.file.json"), c.ID + ".json"},
+		{l.msg("result.file.csv"), c.ID + ".csv"},
+		{l.msg("result.file.call"), c.ID + "-call.csv"},
+		{l.msg("result.file.html"), c.ID + "-call.html"},
+		{l.msg("result.file.json"), c.ID + ".json"},
 	}
 }
 
 func (s *Server) resultPage(w http.ResponseWriter, r *http.Request) {
+	l := s.lang(r)
 	j, c, ds, ok := s.campaignOf(w, r)
 	if !ok {
 		return
 	}
 	defer j.Close()
-	opt := s.cfg.PageOptions(c)
+	opt := s.pageOptions(l, c)
 	v := resultView{Campaign: c, When: s.when(c.CreatedAt), Sim: c.Provider == "sim", Filter: r.URL.Query().Get("state"),
 		Written: r.URL.Query().Get("written"), ReportDir: s.cfg.ReportDir}
 	counts := map[journal.State]int{}
 	for _, d := range ds {
 		counts[d.State] += len(d.Patients)
 	}
-	v.Counts = countsOf(counts)
+	v.Counts = countsOf(l, counts)
 	v.Left = journal.Counts(counts).Left()
 	at := map[int]time.Time{}
 	for _, d := range ds {
@@ -192,7 +195,7 @@ func (s *Server) resultPage(w http.ResponseWriter, r *http.Request) {
 		if v.Filter != "" && row.State != v.Filter {
 			continue
 		}
-		rr := reportRow{Row: row.Row, Name: row.Name, Phone: row.Phone, State: stateWord(journal.State(row.State)),
+		rr := reportRow{Row: row.Row, Name: row.Name, Phone: row.Phone, State: l.stateWord(journal.State(row.State)),
 			Reason: s.clean(row.Reason), Reached: report.Reached(journal.State(row.State))}
 		if t := at[row.Row]; !t.IsZero() {
 			rr.Time = s.when(t)
@@ -200,7 +203,7 @@ func (s *Server) resultPage(w http.ResponseWriter, r *http.Request) {
 		v.Rows = append(v.Rows, rr)
 	}
 	v.Calls = len(report.CallList(ds, opt))
-	for _, f := range reportFiles(c) {
+	for _, f := range reportFiles(l, c) {
 		if _, err := os.Stat(filepath.Join(s.cfg.ReportDir, f.Name)); err == nil {
 			v.Files = append(v.Files, f)
 		}
@@ -212,18 +215,19 @@ func (s *Server) resultPage(w http.ResponseWriter, r *http.Request) {
 			v.Sending = true
 		}
 	}
-	s.render(w, r, http.StatusOK, "result", pageData{Title: msg("result.title", c.ID), Nav: "result", Data: &v})
+	s.render(w, r, http.StatusOK, "result", pageData{Title: l.msg("result.title", c.ID), Nav: "result", Data: &v})
 }
 
 // reportPost writes the campaign's report files again, as `smscast report` does.
 func (s *Server) reportPost(w http.ResponseWriter, r *http.Request) {
+	l := s.lang(r)
 	j, c, _, ok := s.campaignOf(w, r)
 	if !ok {
 		return
 	}
 	defer j.Close()
 	if _, err := s.cfg.WriteReports(r.Context(), j, c); err != nil {
-		s.fail(w, r, http.StatusInternalServerError, s.errorOf(msg("error.title"), err,
+		s.fail(w, r, http.StatusInternalServerError, s.errorOf(l, l.msg("error.title"), err,
 			"pass a writable directory with --report-dir; the journal still has every result"))
 		return
 	}
@@ -237,13 +241,22 @@ type callView struct {
 
 // callPage shows the report's call list page with a button that prints it.
 func (s *Server) callPage(w http.ResponseWriter, r *http.Request) {
+	l := s.lang(r)
 	j, c, _, ok := s.campaignOf(w, r)
 	if !ok {
 		return
 	}
 	j.Close()
-	s.render(w, r, http.StatusOK, "call", pageData{Title: msg("call.title", c.ID), Nav: "result",
+	s.render(w, r, http.StatusOK, "call", pageData{Title: l.msg("call.title", c.ID), Nav: "result",
 		Data: callView{ID: c.ID, Page: "/campaigns/" + url.PathEscape(c.ID) + "/call-page"}})
+}
+
+// pageOptions are the report's options for c's pages in the browser, in the page's language
+// (the files written keep the language `smscast report` writes them in).
+func (s *Server) pageOptions(l lang, c journal.Campaign) report.Options {
+	opt := s.cfg.PageOptions(c)
+	opt.Lang = string(l)
+	return opt
 }
 
 // reportCSP lets the report's own pages use their inline styles, and nothing else.
@@ -251,15 +264,16 @@ const reportCSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestor
 
 // callListPage is report.CallListHTML for the campaign, as its -call.html file holds it.
 func (s *Server) callListPage(w http.ResponseWriter, r *http.Request) {
+	l := s.lang(r)
 	j, c, ds, ok := s.campaignOf(w, r)
 	if !ok {
 		return
 	}
 	j.Close()
-	opt := s.cfg.PageOptions(c)
+	opt := s.pageOptions(l, c)
 	page, err := report.CallListHTML(c, report.CallList(ds, opt), opt)
 	if err != nil {
-		s.fail(w, r, http.StatusInternalServerError, s.errorOf(msg("error.title"), err, ""))
+		s.fail(w, r, http.StatusInternalServerError, s.errorOf(l, l.msg("error.title"), err, ""))
 		return
 	}
 	w.Header().Set("Content-Security-Policy", reportCSP)
@@ -277,7 +291,7 @@ func (s *Server) filePage(w http.ResponseWriter, r *http.Request) {
 	j.Close()
 	name := r.PathValue("name")
 	known := false
-	for _, f := range reportFiles(c) {
+	for _, f := range reportFiles(ja, c) {
 		known = known || f.Name == name
 	}
 	if !known || filepath.Base(name) != name {

@@ -38,59 +38,60 @@ func (s *Server) confirmPage(w http.ResponseWriter, r *http.Request) {
 
 // showConfirm prepares the draft and shows the same summary send prints, with pe on top.
 func (s *Server) showConfirm(w http.ResponseWriter, r *http.Request, status int, pe *pageError, typed string) {
+	l := s.lang(r)
 	d := s.getDraft()
-	pd := pageData{Title: msg("confirm.title"), Nav: "confirm", Error: pe}
+	pd := pageData{Title: l.msg("confirm.title"), Nav: "confirm", Error: pe}
 	if d.ListPath == "" || d.Template == "" {
-		pd.Error = &pageError{Heading: msg("confirm.needall")}
+		pd.Error = &pageError{Heading: l.msg("confirm.needall")}
 		s.render(w, r, http.StatusOK, "confirm", pd)
 		return
 	}
 	plan, err := s.prepare(r.Context(), d, false)
 	if err != nil {
-		pd.Error = s.errorOf(msg("error.title"), err, "")
+		pd.Error = s.errorOf(l, l.msg("error.title"), err, "")
 		s.render(w, r, http.StatusOK, "confirm", pd)
 		return
 	}
 	if plan.Sendable() == 0 {
-		pd.Error = &pageError{Heading: msg("list.notok"),
+		pd.Error = &pageError{Heading: l.msg("list.notok"),
 			Text: s.clean(fmt.Sprintf("%s: no row has a number that can receive SMS: nothing to send", plan.List.Path))}
 		s.render(w, r, http.StatusOK, "confirm", pd)
 		return
 	}
-	v := s.confirmView(plan)
+	v := s.confirmView(l, plan)
 	v.Typed = typed
 	pd.Data = v
 	s.render(w, r, status, "confirm", pd)
 }
 
-func (s *Server) confirmView(plan *campaign.Plan) *confirmView {
+func (s *Server) confirmView(l lang, plan *campaign.Plan) *confirmView {
 	sum := plan.Summary()
 	v := &confirmView{Summary: sum, ToSend: sum.ToSend, TestGroup: len(s.cfg.Settings.TestGroup) > 0}
 	if res := sum.Resolution; res != nil {
 		if c := res.OlderUnfinished; c != nil && res.Campaign == nil {
-			v.Notes = append(v.Notes, msg("res.older", c.ID, s.when(c.CreatedAt)))
+			v.Notes = append(v.Notes, l.msg("res.older", c.ID, s.when(c.CreatedAt)))
 		}
 		if c := res.Campaign; c != nil {
 			accepted := res.Counts.Accepted()
 			switch {
 			case res.Stopped:
-				v.Notes = append(v.Notes, msg("res.stopped", c.ID, s.when(res.StoppedAt), accepted, res.ToSend()))
+				v.Notes = append(v.Notes, l.msg("res.stopped", c.ID, s.when(res.StoppedAt), accepted, res.ToSend()))
 			case res.Counts.Left() > 0:
-				v.Notes = append(v.Notes, msg("res.resume", c.ID, s.when(c.CreatedAt), accepted, res.ToSend()))
+				v.Notes = append(v.Notes, l.msg("res.resume", c.ID, s.when(c.CreatedAt), accepted, res.ToSend()))
 			case res.AddedPending > 0:
-				v.Notes = append(v.Notes, msg("res.continue", c.ID, s.when(c.CreatedAt), accepted, res.AddedPending))
+				v.Notes = append(v.Notes, l.msg("res.continue", c.ID, s.when(c.CreatedAt), accepted, res.AddedPending))
 			}
 			v.Existing = c.ID
 		}
 		if res.Repeats > 0 {
-			v.Notes = append(v.Notes, msg("res.repeats", res.Repeats, strings.Join(res.RepeatCampaigns, ", ")))
+			v.Notes = append(v.Notes, l.msg("res.repeats", res.Repeats, strings.Join(res.RepeatCampaigns, ", ")))
 		}
 	}
-	add := func(key string, a ...any) { v.Lines = append(v.Lines, msg(key, a...)) }
-	add("confirm.list", s.clean(sum.List), sum.Rows, encWord(sum.Encoding), sum.PhoneColumn)
-	line := msg("confirm.recipients", sum.Patients, sum.Messages)
+	add := func(key string, a ...any) { v.Lines = append(v.Lines, l.msg(key, a...)) }
+	add("confirm.list", s.clean(sum.List), sum.Rows, l.encWord(sum.Encoding), sum.PhoneColumn)
+	line := l.msg("confirm.recipients", sum.Patients, sum.Messages)
 	if sum.Patients > sum.Messages {
-		line += msg("confirm.shared", sum.Patients-sum.Messages)
+		line += l.msg("confirm.shared", sum.Patients-sum.Messages)
 	}
 	v.Lines = append(v.Lines, line)
 	for _, c := range sum.NotSent {
@@ -103,22 +104,22 @@ func (s *Server) confirmView(plan *campaign.Plan) *confirmView {
 		add("confirm.replaced", strings.Join(sum.Replaced, ", "))
 	}
 	for _, c := range sum.Costs {
-		line := msg("confirm.cost", c.Total, c.Currency, c.Segments)
+		line := l.msg("confirm.cost", c.Total, c.Currency, c.Segments)
 		if c.Unpriced > 0 {
-			line += msg("confirm.unpriced", c.Unpriced, strings.Join(c.UnpricedRegions, ", "))
+			line += l.msg("confirm.unpriced", c.Unpriced, strings.Join(c.UnpricedRegions, ", "))
 		}
 		v.Lines = append(v.Lines, line)
 	}
-	rate := msg("confirm.norate")
+	rate := l.msg("confirm.norate")
 	if sum.Rate > 0 {
-		rate = msg("confirm.rate", sum.Rate)
+		rate = l.msg("confirm.rate", sum.Rate)
 	}
-	kind := msg("confirm.real")
+	kind := l.msg("confirm.real")
 	if !sum.Real {
-		kind = msg("confirm.simulated")
+		kind = l.msg("confirm.simulated")
 	}
 	add("confirm.provider", sum.Provider, kind, rate, sum.Workers, sum.Segments)
-	add("confirm.estimate", durationWords(sum.Estimate))
+	add("confirm.estimate", l.durationWords(sum.Estimate))
 	if sum.QuietHours {
 		add("confirm.timing", sum.Timing)
 	}
@@ -132,6 +133,7 @@ func typedNumber(s string) string {
 }
 
 func (s *Server) sendPost(w http.ResponseWriter, r *http.Request) {
+	l := s.lang(r)
 	test := r.PostFormValue("test") == "1"
 	d := s.getDraft()
 	if d.ListPath == "" || d.Template == "" {
@@ -139,13 +141,13 @@ func (s *Server) sendPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if busy := s.busy(); busy != "" {
-		s.fail(w, r, http.StatusConflict, &pageError{Heading: msg("busy.title"), Text: msg("busy.body", busy)})
+		s.fail(w, r, http.StatusConflict, &pageError{Heading: l.msg("busy.title"), Text: l.msg("busy.body", busy)})
 		return
 	}
 	ctx := r.Context()
 	plan, err := s.prepare(ctx, d, test)
 	if err != nil {
-		s.fail(w, r, http.StatusBadRequest, s.errorOf(msg("error.title"), err, msg("error.nothingsent")))
+		s.fail(w, r, http.StatusBadRequest, s.errorOf(l, l.msg("error.title"), err, l.msg("error.nothingsent")))
 		return
 	}
 	if plan.Sendable() == 0 {
@@ -159,34 +161,34 @@ func (s *Server) sendPost(w http.ResponseWriter, r *http.Request) {
 		switch got := typedNumber(typed); {
 		case got == want:
 		case got == r.PostFormValue("shown") && got != "":
-			s.showConfirm(w, r, http.StatusConflict, &pageError{Heading: msg("confirm.changed", plan.ToSend())}, "")
+			s.showConfirm(w, r, http.StatusConflict, &pageError{Heading: l.msg("confirm.changed", plan.ToSend())}, "")
 			return
 		default:
-			s.showConfirm(w, r, http.StatusUnprocessableEntity, &pageError{Heading: msg("confirm.mismatch", typed, plan.ToSend())}, "")
+			s.showConfirm(w, r, http.StatusUnprocessableEntity, &pageError{Heading: l.msg("confirm.mismatch", typed, plan.ToSend())}, "")
 			return
 		}
 	}
 	sender, err := s.sender(ctx)
 	if err != nil {
-		s.fail(w, r, http.StatusBadRequest, s.errorOf(msg("error.title"), err, msg("error.nothingsent")))
+		s.fail(w, r, http.StatusBadRequest, s.errorOf(l, l.msg("error.title"), err, l.msg("error.nothingsent")))
 		return
 	}
 	j, err := journal.Open(ctx, s.cfg.Journal)
 	if err != nil {
 		closeSender(sender)
-		s.fail(w, r, http.StatusInternalServerError, s.errorOf(msg("error.title"), err, msg("error.nothingsent")))
+		s.fail(w, r, http.StatusInternalServerError, s.errorOf(l, l.msg("error.title"), err, l.msg("error.nothingsent")))
 		return
 	}
 	sess, err := campaign.Create(ctx, j, plan)
 	if err != nil {
 		closeSender(sender)
 		j.Close()
-		s.fail(w, r, http.StatusConflict, s.errorOf(msg("error.title"), err, msg("error.nothingsent")))
+		s.fail(w, r, http.StatusConflict, s.errorOf(l, l.msg("error.title"), err, l.msg("error.nothingsent")))
 		return
 	}
 	rn, err := s.start(j, sess, sess.Campaign, sender, test)
 	if err != nil {
-		s.fail(w, r, http.StatusConflict, &pageError{Heading: msg("busy.title"), Text: err.Error()})
+		s.startError(w, r, sess.Campaign.ID, err)
 		return
 	}
 	http.Redirect(w, r, "/run/"+rn.id, http.StatusSeeOther)
@@ -195,9 +197,10 @@ func (s *Server) sendPost(w http.ResponseWriter, r *http.Request) {
 // resumePost runs what an interrupted campaign has left, as `smscast send` run again would: the
 // deliveries are in the journal, so the list is not needed.
 func (s *Server) resumePost(w http.ResponseWriter, r *http.Request) {
+	l := s.lang(r)
 	id := r.PathValue("id")
 	if busy := s.busy(); busy != "" {
-		s.fail(w, r, http.StatusConflict, &pageError{Heading: msg("busy.title"), Text: msg("busy.body", busy)})
+		s.fail(w, r, http.StatusConflict, &pageError{Heading: l.msg("busy.title"), Text: l.msg("busy.body", busy)})
 		return
 	}
 	ctx := r.Context()
@@ -206,29 +209,29 @@ func (s *Server) resumePost(w http.ResponseWriter, r *http.Request) {
 		err = journal.ErrNotFound
 	}
 	if err != nil {
-		s.fail(w, r, http.StatusNotFound, s.errorOf(msg("error.title"), err, ""))
+		s.fail(w, r, http.StatusNotFound, s.errorOf(l, l.msg("error.title"), err, ""))
 		return
 	}
 	c, err := j.Campaign(ctx, id)
 	if err != nil {
 		j.Close()
-		s.fail(w, r, http.StatusNotFound, s.errorOf(msg("error.title"), err, "run `smscast history` to list the campaigns"))
+		s.fail(w, r, http.StatusNotFound, s.errorOf(l, l.msg("error.title"), err, "run `smscast history` to list the campaigns"))
 		return
 	}
 	if le, err := j.Held(ctx, c.ID); err == nil && le != nil {
 		j.Close()
-		s.fail(w, r, http.StatusConflict, s.errorOf(msg("error.title"), le, ""))
+		s.fail(w, r, http.StatusConflict, s.errorOf(l, l.msg("error.title"), le, ""))
 		return
 	}
 	sender, err := s.sender(ctx)
 	if err != nil {
 		j.Close()
-		s.fail(w, r, http.StatusBadRequest, s.errorOf(msg("error.title"), err, msg("error.nothingsent")))
+		s.fail(w, r, http.StatusBadRequest, s.errorOf(l, l.msg("error.title"), err, l.msg("error.nothingsent")))
 		return
 	}
 	rn, err := s.start(j, nil, c, sender, c.Test)
 	if err != nil {
-		s.fail(w, r, http.StatusConflict, &pageError{Heading: msg("busy.title"), Text: err.Error()})
+		s.startError(w, r, c.ID, err)
 		return
 	}
 	http.Redirect(w, r, "/run/"+rn.id, http.StatusSeeOther)
@@ -286,13 +289,30 @@ type run struct {
 	done     int
 	sent     int
 	failed   int
-	note     string // a pause of the provider, or a wait for quiet hours
+	note     string // a pause of the provider, or a wait for quiet hours, as the engine words it
+	noteKey  string // the sentence note goes into: run.state.pause or run.state.quiet
 	stopped  bool   // the stop button
 	shutdown bool   // the server stopped
 	ended    bool
 	out      campaign.Outcome
 	err      error
 	paths    report.Paths
+}
+
+// errBusy is start's refusal while another run is in progress or the server is stopping.
+var errBusy = errors.New("another campaign is being sent")
+
+// startError shows why start refused to run campaign id.
+func (s *Server) startError(w http.ResponseWriter, r *http.Request, id string, err error) {
+	l := s.lang(r)
+	text := err.Error()
+	if errors.Is(err, errBusy) {
+		if busy := s.busy(); busy != "" {
+			id = busy
+		}
+		text = l.msg("busy.body", id)
+	}
+	s.fail(w, r, http.StatusConflict, &pageError{Heading: l.msg("busy.title"), Text: text})
 }
 
 // start runs campaign c in the background; sess (nil when resuming) is closed when it ends.
@@ -312,7 +332,7 @@ func (s *Server) start(j *journal.Journal, sess *campaign.Session, c journal.Cam
 	s.mu.Lock()
 	if s.active != nil || s.closing {
 		s.mu.Unlock()
-		return abort(errors.New(msg("busy.body", c.ID)))
+		return abort(errBusy)
 	}
 	ctx, cancel := context.WithCancel(s.runBase)
 	rn := &run{id: c.ID, test: test, provider: s.cfg.Provider.Name, cancel: cancel, finished: make(chan struct{}),
@@ -383,13 +403,13 @@ func (rn *run) event(e campaign.Event) {
 		}
 		rn.note = ""
 	case campaign.EventPause:
-		rn.note = msg("run.state.pause", e.Message)
+		rn.note, rn.noteKey = e.Message, "run.state.pause"
 	}
 }
 
 func (rn *run) setNote(n string) {
 	rn.mu.Lock()
-	rn.note = n
+	rn.note, rn.noteKey = n, "run.state.quiet"
 	rn.mu.Unlock()
 }
 
@@ -434,24 +454,25 @@ type progress struct {
 	Shutdown bool   `json:"shutdown"` // the server stopped: the page stays as it is
 }
 
-func (rn *run) snapshot() progress {
+// snapshot is the run's progress, worded in l.
+func (rn *run) snapshot(l lang) progress {
 	rn.mu.Lock()
 	defer rn.mu.Unlock()
-	p := progress{State: "running", Text: msg("run.state.running"), Done: rn.done, Total: rn.total,
+	p := progress{State: "running", Text: l.msg("run.state.running"), Done: rn.done, Total: rn.total,
 		Sent: rn.sent, Failed: rn.failed, Pending: rn.total - rn.done, Provider: rn.provider, Rate: "–", Left: "–"}
 	if rn.total == 0 && !rn.ended {
-		p.Text = msg("run.state.starting")
+		p.Text = l.msg("run.state.starting")
 	}
 	if rn.note != "" {
-		p.Text = rn.note
+		p.Text = l.msg(rn.noteKey, rn.note)
 	}
 	if rn.total > 0 {
 		p.Percent = rn.done * 100 / rn.total
 	}
 	if el := rn.now().Sub(rn.started); rn.done > 0 && el > 0 {
 		rate := float64(rn.done) / el.Seconds()
-		p.Rate = msg("run.rate.value", rate)
-		p.Left = durationWords(time.Duration(float64(p.Pending) / rate * float64(time.Second)))
+		p.Rate = l.msg("run.rate.value", rate)
+		p.Left = l.durationWords(time.Duration(float64(p.Pending) / rate * float64(time.Second)))
 	}
 	if !rn.ended {
 		return p
@@ -462,19 +483,19 @@ func (rn *run) snapshot() progress {
 	var outage *campaign.OutageError
 	switch {
 	case rn.shutdown && (out.Interrupted || errors.Is(err, campaign.ErrInterrupted)):
-		p.State, p.Text, p.How, p.Resume, p.Shutdown = "stopped", msg("run.state.shutdown", out.Pending), msg("run.how.resume"), true, true
+		p.State, p.Text, p.How, p.Resume, p.Shutdown = "stopped", l.msg("run.state.shutdown", out.Pending), l.msg("run.how.resume"), true, true
 	case out.Interrupted || errors.Is(err, campaign.ErrInterrupted):
-		p.State, p.Text, p.How, p.Resume = "stopped", msg("run.state.stopped", out.Pending), msg("run.how.resume"), true
+		p.State, p.Text, p.How, p.Resume = "stopped", l.msg("run.state.stopped", out.Pending), l.msg("run.how.resume"), true
 	case errors.As(err, &outage), err != nil:
-		p.State, p.Text, p.How, p.Resume = "error", msg("run.state.error", err.Error()), msg("run.how.resume"), out.Pending > 0
+		p.State, p.Text, p.How, p.Resume = "error", l.msg("run.state.error", err.Error()), l.msg("run.how.resume"), out.Pending > 0
 	case out.Quiet != nil:
 		p.State, p.Text, p.Resume = "stopped", out.Quiet.Summary, true
 	case out.Pending > 0:
-		p.State, p.Text, p.How, p.Resume = "error", msg("run.state.error", fmt.Sprintf("%d messages could not be sent yet: the provider kept failing", out.Pending)), msg("run.how.resume"), true
+		p.State, p.Text, p.How, p.Resume = "error", l.msg("run.state.error", fmt.Sprintf("%d messages could not be sent yet: the provider kept failing", out.Pending)), l.msg("run.how.resume"), true
 	case out.Failed+out.Unknown > 0:
-		p.State, p.Text = "partial", msg("run.state.partial", out.Failed+out.Unknown)
+		p.State, p.Text = "partial", l.msg("run.state.partial", out.Failed+out.Unknown)
 	default:
-		p.State, p.Text = "done", msg("run.state.done")
+		p.State, p.Text = "done", l.msg("run.state.done")
 	}
 	if p.Pending == 0 {
 		p.Resume = false
@@ -495,21 +516,23 @@ func (s *Server) lookupRun(id string) *run {
 }
 
 func (s *Server) runPage(w http.ResponseWriter, r *http.Request) {
+	l := s.lang(r)
 	rn := s.lookupRun(r.PathValue("id"))
 	if rn == nil {
 		http.Redirect(w, r, "/campaigns/"+r.PathValue("id"), http.StatusSeeOther)
 		return
 	}
-	title := msg("run.title")
+	title := l.msg("run.title")
 	if rn.test {
-		title = msg("run.title.test")
+		title = l.msg("run.title.test")
 	}
-	s.render(w, r, http.StatusOK, "run", pageData{Title: title, Nav: "run", Data: runView{ID: rn.id, Test: rn.test, Progress: rn.snapshot()}})
+	s.render(w, r, http.StatusOK, "run", pageData{Title: title, Nav: "run", Data: runView{ID: rn.id, Test: rn.test, Progress: rn.snapshot(l)}})
 }
 
 // runEvents streams the run's progress as Server-Sent Events every TickEvery, and a last "end"
 // event when the run has ended.
 func (s *Server) runEvents(w http.ResponseWriter, r *http.Request) {
+	l := s.lang(r)
 	rn := s.lookupRun(r.PathValue("id"))
 	if rn == nil {
 		http.NotFound(w, r)
@@ -525,7 +548,7 @@ func (s *Server) runEvents(w http.ResponseWriter, r *http.Request) {
 	tick := time.NewTicker(s.cfg.TickEvery)
 	defer tick.Stop()
 	send := func(kind string) bool {
-		b, _ := json.Marshal(rn.snapshot())
+		b, _ := json.Marshal(rn.snapshot(l))
 		if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", kind, b); err != nil {
 			return false
 		}

@@ -28,6 +28,9 @@ import (
 // same values send builds from the config and the provider table. The page never reads config
 // itself.
 type Config struct {
+	// Lang is the pages' language until someone picks another with the page's switch: "en" for
+	// English, anything else Japanese.
+	Lang     string
 	Settings campaign.Settings
 	Provider campaign.Provider
 	// Build makes the configured provider's sender for one run; it is closed (io.Closer) after.
@@ -39,7 +42,8 @@ type Config struct {
 	Now          func() time.Time
 	// WriteReports writes campaign c's report files exactly as `smscast report` does.
 	WriteReports func(ctx context.Context, j *journal.Journal, c journal.Campaign) (report.Paths, error)
-	// PageOptions are the options of the call list page and table shown in the browser.
+	// PageOptions are the options of the call list page and table shown in the browser; the
+	// page sets Lang to its own language.
 	PageOptions func(c journal.Campaign) report.Options
 	// Audit records an action in the journal's audit trail (nil: nothing is recorded).
 	Audit func(ctx context.Context, j *journal.Journal, action journal.AuditAction, c *journal.Campaign, counts map[string]int) error
@@ -83,6 +87,7 @@ type draft struct {
 
 // New makes a server; Close (or the end of Serve) removes its temporary directory.
 func New(cfg Config) (*Server, error) {
+	cfg.Lang = string(parseLang(cfg.Lang))
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -263,29 +268,31 @@ func (s *Server) Handler() http.Handler {
 // be ours (or the one-time token is exchanged for it), and a POST must carry the CSRF token.
 func (s *Server) guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		l := s.lang(r)
 		h := w.Header()
 		h.Set("Cache-Control", "no-store")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin") // no-referrer would make Chromium send Origin: null on our own posts
 		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'self'; base-uri 'none'")
 		if !loopbackHost(r.Host) {
-			s.forbidden(w, r, msg("forbidden.body"))
+			s.forbidden(w, r, l.msg("forbidden.body"))
 			return
 		}
 		if !s.authenticate(w, r) {
-			s.forbidden(w, r, msg("forbidden.body"))
+			s.forbidden(w, r, l.msg("forbidden.body"))
 			return
 		}
+		rememberLang(w, r)
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			// An upload is read as a stream, so its handler checks the CSRF field, which the
 			// form sends first; no other page takes multipart bodies.
 			if isMultipart(r) {
 				if r.URL.Path != "/list" || !sameOrigin(r) {
-					s.forbidden(w, r, msg("csrf.body"))
+					s.forbidden(w, r, l.msg("csrf.body"))
 					return
 				}
 			} else if !s.checkCSRF(r) {
-				s.forbidden(w, r, msg("csrf.body"))
+				s.forbidden(w, r, l.msg("csrf.body"))
 				return
 			}
 		}
@@ -368,5 +375,6 @@ func loopbackHost(hostport string) bool {
 }
 
 func (s *Server) forbidden(w http.ResponseWriter, r *http.Request, body string) {
-	s.render(w, r, http.StatusForbidden, "forbidden", pageData{Title: msg("forbidden.title"), Data: body, bare: true})
+	l := s.lang(r)
+	s.render(w, r, http.StatusForbidden, "forbidden", pageData{Title: l.msg("forbidden.title"), Data: body, bare: true})
 }

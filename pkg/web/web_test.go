@@ -45,6 +45,7 @@ type tserver struct {
 }
 
 type tconfig struct {
+	lang    string // the configured page language: "" is Japanese
 	latency time.Duration
 	workers int
 	test    []string
@@ -58,6 +59,7 @@ func newServer(t *testing.T, tc tconfig) *tserver {
 		tc.workers = 4
 	}
 	cfg := Config{
+		Lang: tc.lang,
 		Settings: campaign.Settings{Lang: "ja", Region: "JP", Workers: tc.workers, Location: tokyo, MaxParts: 3,
 			TestGroup: tc.test, Clinic: campaign.Clinic{Name: "架空クリニック", Phone: "03-0000-0000"}},
 		Provider: campaign.Provider{Name: "sim", MaxChars: 1600, Latency: tc.latency},
@@ -595,8 +597,10 @@ func TestEveryMessageKeyUsedByThePagesExists(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, m := range re.FindAllStringSubmatch(string(b), -1) {
-			if _, ok := messages[m[1]]; !ok {
-				t.Errorf("%s.html uses message %q, which messages.go lacks", name, m[1])
+			for _, l := range langs {
+				if _, ok := catalog[l][m[1]]; !ok {
+					t.Errorf("%s.html uses message %q, which the %s catalog lacks", name, m[1], l)
+				}
 			}
 		}
 	}
@@ -657,6 +661,6 @@ func BenchmarkConfirmPage2000Rows(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		_ = s.confirmView(plan)
+		_ = s.confirmView(ja, plan)
 	}
 }

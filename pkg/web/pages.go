@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/smscast/smscast/pkg/campaign"
+	"github.com/smscast/smscast/pkg/i18n"
 	"github.com/smscast/smscast/pkg/journal"
 	"github.com/smscast/smscast/pkg/message"
 	"github.com/smscast/smscast/pkg/roster"
@@ -129,9 +130,14 @@ func (s *Server) errorOf(l lang, heading string, err error, hint string) *pageEr
 		pe.Heading = l.msg("run.locked", s.clean(le.Error()))
 		pe.Text = ""
 	case errors.As(err, &ie):
+		// The campaign layer's sentences are in smscast's catalog: the page's language.
+		p := i18n.For(string(l))
 		pe.Text = s.clean(ie.Err.Error())
+		if ie.Format != "" {
+			pe.Text = s.clean(p.Sprintf(strings.ReplaceAll(ie.Format, "%w", "%v"), ie.Args...))
+		}
 		if ie.Hint != "" {
-			pe.Hint = ie.Hint
+			pe.Hint = p.Text(ie.Hint)
 		}
 	}
 	return pe

@@ -3,6 +3,7 @@ package web
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -49,6 +50,7 @@ type tconfig struct {
 	latency time.Duration
 	workers int
 	test    []string
+	region  string // "" is JP
 }
 
 func newServer(t *testing.T, tc tconfig) *tserver {
@@ -60,7 +62,7 @@ func newServer(t *testing.T, tc tconfig) *tserver {
 	}
 	cfg := Config{
 		Lang: tc.lang,
-		Settings: campaign.Settings{Lang: "ja", Region: "JP", Workers: tc.workers, Location: tokyo, MaxParts: 3,
+		Settings: campaign.Settings{Lang: "ja", Region: cmp.Or(tc.region, "JP"), Workers: tc.workers, Location: tokyo, MaxParts: 3,
 			TestGroup: tc.test, Clinic: campaign.Clinic{Name: "架空クリニック", Phone: "03-0000-0000"}},
 		Provider: campaign.Provider{Name: "sim", MaxChars: 1600, Latency: tc.latency},
 		Build: func() (sms.Sender, error) {
@@ -662,5 +664,24 @@ func BenchmarkConfirmPage2000Rows(b *testing.B) {
 			b.Fatal(err)
 		}
 		_ = s.confirmView(ja, plan)
+	}
+}
+
+// The campaign layer's refusals are worded in the page's language: a Japanese list read with
+// region US.
+func TestAnInputErrorIsShownInThePagesLanguage(t *testing.T) {
+	for _, c := range []struct{ lang, want, hint string }{
+		{"", "地域の設定は合っていますか?(--region JP)", "何も送信していません"},
+		{"en", "is the region right? (--region JP)", "nothing was sent"},
+	} {
+		ts := newServer(t, tconfig{lang: c.lang, region: "US"})
+		ts.login()
+		if code, body := ts.upload("patients.csv", []byte(patients(8)), ts.csrf); code != 200 {
+			t.Fatalf("upload: %d %s", code, text(body))
+		}
+		_, page := ts.post("/message", url.Values{"template": {"outage"}})
+		if !strings.Contains(text(page), c.want) || !strings.Contains(text(page), c.hint) {
+			t.Errorf("lang %q: the page lacks %q and %q:\n%s", c.lang, c.want, c.hint, text(page))
+		}
 	}
 }

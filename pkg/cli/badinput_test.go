@@ -75,7 +75,7 @@ func badCases() []badCase {
 		{name: "a template without its header", args: tmpl("no-separator"),
 			want: `no-separator/outage.ja.tmpl:1: no header: start the file with a header`},
 		{name: "a template needing a field the list lacks", args: tmpl("field-missing"),
-			want: `template "outage" needs field "bed" for rows 2, 3, 6, 7: add --var bed=VALUE or a bed column`},
+			want: `template "outage" needs field "bed" for every row (4): add --var bed=VALUE or a bed column`},
 		{name: "a template using a field it does not declare", args: tmpl("undeclared-field"),
 			want: `undeclared-field/outage.ja.tmpl:4: field "bed" is not declared: add a header line "# var bed: what it is (sample: …)"`},
 		{name: "a template with an unknown class", args: tmpl("bad-class"),

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The shell's completion offers smscast's own words, and asking for it writes nothing.
@@ -45,6 +46,7 @@ func TestCompletionOffersTemplatesCampaignsAndLanguages(t *testing.T) {
 		t.Fatal("completion created a journal")
 	}
 	for _, id := range []string{"drill-1", "drill-2"} {
+		e.now = e.now.Add(time.Hour) // each run's clock starts at e.now
 		if r := e.run("send", "outage", "--to", fixture, "--yes", "--again", "--campaign", id, "--report-dir", e.dir); r.code != ExitOK {
 			t.Fatalf("send: exit %d\n%s", r.code, r.stderr)
 		}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"golang.org/x/text/width"
 
 	"github.com/smscast/smscast/pkg/campaign"
+	"github.com/smscast/smscast/pkg/filter"
 	"github.com/smscast/smscast/pkg/i18n"
 	"github.com/smscast/smscast/pkg/message"
 	"github.com/smscast/smscast/pkg/roster"
@@ -147,6 +149,49 @@ func localizeErr(p *i18n.Printer, err error) string {
 			return p.Sprintf("unknown template %q: the templates are %s (did you mean %q?)", e.Name, known, s)
 		}
 		return p.Sprintf("unknown template %q: the templates are %s", e.Name, known)
+	case *message.MissingError:
+		lines := make([]string, len(e.Fields))
+		for i, f := range e.Fields {
+			rows := rowsWords(p, f.Rows)
+			if e.Every(f) {
+				rows = p.Sprintf("every row (%d)", e.Of)
+			}
+			if e.Template == "" {
+				lines[i] = p.Sprintf("the message needs field %q for %s: add --var %s=VALUE or a %s column", f.Field, rows, f.Field, f.Field)
+			} else {
+				lines[i] = p.Sprintf("template %q needs field %q for %s: add --var %s=VALUE or a %s column", e.Template, f.Field, rows, f.Field, f.Field)
+			}
+		}
+		return strings.Join(lines, "\n")
+	case *message.RowError:
+		who := p.Text("the message")
+		if e.Template != "" {
+			who = p.Sprintf("template %q", e.Template)
+		}
+		rows := rowsWords(p, e.Rows)
+		if e.Every() {
+			rows = p.Sprintf("every row (%d)", e.Of)
+		}
+		msg := p.Sprintf("%s, %s: %s", who, rows, localizeErr(p, e.Err))
+		if e.Others > 0 {
+			msg += p.Sprintf(" (and %d other problems)", e.Others)
+		}
+		return msg
+	case *filter.DateError:
+		// "cannot read … after the date: write today, …": the reason and the hint apart.
+		reason := e.Reason
+		if r, ok := strings.CutSuffix(reason, filter.DateHint); ok {
+			reason = p.Text(filter.DateHint)
+			if r = strings.TrimSuffix(r, ": "); r != "" {
+				reason = localizeText(p, r) + ": " + reason
+			}
+		} else {
+			reason = localizeText(p, reason)
+		}
+		if e.Suggest != "" {
+			return p.Sprintf("%q is not a date (did you mean %s?): %s", e.Value, e.Suggest, reason)
+		}
+		return p.Sprintf("%q is not a date: %s", e.Value, reason)
 	case *message.FileError:
 		if e.Line > 0 {
 			return p.Sprintf("%s line %d: %s", e.Path, e.Line, localizeText(p, e.Msg))
@@ -200,6 +245,9 @@ var textPatterns = []struct {
 	{regexp.MustCompile(`^unknown command ("[^"]*") for ("[^"]*")\n\nDid you mean this\?\n\t(.*)$`), "unknown command %s for %s (did you mean %s?)"},
 	{regexp.MustCompile(`^most numbers are not valid in region (\S+) but are numbers of (.*): is the region right\? \(--region (\S+)\)$`),
 		"most numbers are not valid in region %s but are numbers of %s: is the region right? (--region %s)"},
+	// The reasons of a date that cannot be read (pkg/filter).
+	{regexp.MustCompile(`^cannot read (".*") after the date$`), "cannot read %s after the date"},
+	{regexp.MustCompile(`^there is no month (\d+)$`), "there is no month %s"},
 	// The breaker's pause (pkg/broadcast): the reason is the provider's, in its own words.
 	{regexp.MustCompile(`^the provider failed (\d+) times in a row \(last: (.*)\): pausing (\S+) before trying again$`),
 		"the provider failed %s times in a row (last: %s): pausing %s before trying again"},
@@ -330,4 +378,21 @@ func countsTextIn(p *i18n.Printer, counts map[string]int) string {
 		}
 	}
 	return strings.Join(parts, p.Text(", "))
+}
+
+// rowsWords is "row 2", "rows 2, 3, 5" or "rows 2, 3, … (45 rows)" in p's language, as
+// pkg/message writes it in English (the first 20 rows).
+func rowsWords(p *i18n.Printer, rows []int) string {
+	if len(rows) == 1 {
+		return p.Sprintf("row %d", rows[0])
+	}
+	shown := make([]string, 0, min(len(rows), 20))
+	for _, r := range rows[:min(len(rows), 20)] {
+		shown = append(shown, strconv.Itoa(r))
+	}
+	list := strings.Join(shown, ", ")
+	if len(rows) > 20 {
+		return p.Sprintf("rows %s, … (%d rows)", list, len(rows))
+	}
+	return p.Sprintf("rows %s", list)
 }

@@ -10,8 +10,8 @@ import (
 	"github.com/smscast/smscast/pkg/internal/editdist"
 )
 
-// dateHint is what every "not a date" error suggests writing instead.
-const dateHint = "write today, tomorrow, +2d, 2026-11-22 or 11月22日"
+// DateHint is what every "not a date" error suggests writing instead.
+const DateHint = "write today, tomorrow, +2d, 2026-11-22 or 11月22日"
 
 // DateError is a value that could not be read as a date. Reason says what to write instead.
 type DateError struct {
@@ -98,7 +98,7 @@ func parseDateSpec(s string) (dateSpec, error) {
 	d := dateSpec{text: s, weekday: -1}
 	n := normalizeDate(s)
 	if n == "" {
-		return d, &DateError{Value: s, Reason: "the value is empty: " + dateHint}
+		return d, &DateError{Value: s, Reason: "the value is empty: " + DateHint}
 	}
 	compact := strings.Join(strings.Fields(n), "")
 	if days, ok := relativeWords[compact]; ok {
@@ -133,7 +133,7 @@ func parseDateSpec(s string) (dateSpec, error) {
 	case eraRe.MatchString(n):
 		m := eraRe.FindStringSubmatch(n)
 		if m[3] == "年" && m[5] != "月" || m[3] != "年" && (m[5] != m[3] || m[7] != "") {
-			return d, &DateError{Value: s, Reason: dateHint}
+			return d, &DateError{Value: s, Reason: DateHint}
 		}
 		era := eraBase[m[1]]
 		y := 1
@@ -150,7 +150,7 @@ func parseDateSpec(s string) (dateSpec, error) {
 	case ymdRe.MatchString(n):
 		m := ymdRe.FindStringSubmatch(n)
 		if m[2] == "年" && m[4] != "月" || m[2] != "年" && (m[4] != m[2] || m[6] != "") {
-			return d, &DateError{Value: s, Reason: dateHint}
+			return d, &DateError{Value: s, Reason: DateHint}
 		}
 		d.year, _ = strconv.Atoi(m[1])
 		d.month, _ = strconv.Atoi(m[3])
@@ -165,21 +165,21 @@ func parseDateSpec(s string) (dateSpec, error) {
 	case mdRe.MatchString(n):
 		m := mdRe.FindStringSubmatch(n)
 		if m[2] != "月" && m[4] != "" {
-			return d, &DateError{Value: s, Reason: dateHint}
+			return d, &DateError{Value: s, Reason: DateHint}
 		}
 		d.month, _ = strconv.Atoi(m[1])
 		d.day, _ = strconv.Atoi(m[3])
 		rest = n[len(m[0]):]
 	default:
-		return d, &DateError{Value: s, Reason: dateHint, Suggest: nearestWord(compact)}
+		return d, &DateError{Value: s, Reason: DateHint, Suggest: nearestWord(compact)}
 	}
 	// Digits straight after the core mean the core was cut from something longer (2026-11-223).
 	if rest != "" && rest[0] >= '0' && rest[0] <= '9' {
-		return d, &DateError{Value: s, Reason: dateHint}
+		return d, &DateError{Value: s, Reason: DateHint}
 	}
 	wd, ok := parseTail(rest)
 	if !ok {
-		return d, &DateError{Value: s, Reason: "cannot read " + strconv.Quote(strings.TrimSpace(rest)) + " after the date: " + dateHint}
+		return d, &DateError{Value: s, Reason: "cannot read " + strconv.Quote(strings.TrimSpace(rest)) + " after the date: " + DateHint}
 	}
 	d.weekday = wd
 	if d.month < 1 || d.month > 12 {

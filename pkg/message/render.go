@@ -88,6 +88,7 @@ type Renderer struct {
 	lastKey   rendererKey
 	problems  problemSet
 	buf       bytes.Buffer
+	rendered  int // rows given to Render
 }
 
 type rendererKey struct {
@@ -113,6 +114,7 @@ func (t *Template) NewRenderer(env Env) (*Renderer, error) {
 // problem: it is kept for Err, which reports it with every other row's. An error is one that
 // stops the whole render (a template without a text).
 func (r *Renderer) Render(in Input) (rendered Rendered, ok bool, err error) {
+	r.rendered++
 	return r.render(&in, in.Row)
 }
 
@@ -151,7 +153,14 @@ func (r *Renderer) render(in *Input, row int) (Rendered, bool, error) {
 // Err reports the problems of every row rendered so far, as RenderEach does: a *MissingError or
 // a *RowError; nil when there were none.
 func (r *Renderer) Err() error {
-	return r.problems.err(r.t.displayName())
+	err := r.problems.err(r.t.displayName())
+	switch e := err.(type) {
+	case *MissingError:
+		e.Of = r.rendered
+	case *RowError:
+		e.Of = r.rendered
+	}
+	return err
 }
 
 func (t *Template) displayName() string {
@@ -648,7 +657,12 @@ func (ps *problemSet) err(name string) error {
 type MissingError struct {
 	Template string // "" for an ad-hoc text
 	Fields   []MissingField
+	Of       int // rows rendered: a field missing on all of them is missing "for every row"
 }
+
+// Every reports whether f is missing on every row rendered (then a --var is what is missing,
+// not a cell here and there).
+func (e *MissingError) Every(f MissingField) bool { return e.Of > 1 && len(f.Rows) == e.Of }
 
 // MissingField is one missing field and the rows missing it.
 type MissingField struct {
@@ -667,7 +681,11 @@ func (e *MissingError) Error() string {
 		} else {
 			fmt.Fprintf(&b, "template %q", e.Template)
 		}
-		fmt.Fprintf(&b, " needs field %q for %s: add --var %s=VALUE or a %s column", f.Field, formatRows(f.Rows), f.Field, f.Field)
+		rows := formatRows(f.Rows)
+		if e.Every(f) {
+			rows = fmt.Sprintf("every row (%d)", e.Of)
+		}
+		fmt.Fprintf(&b, " needs field %q for %s: add --var %s=VALUE or a %s column", f.Field, rows, f.Field, f.Field)
 	}
 	return b.String()
 }
@@ -679,14 +697,22 @@ type RowError struct {
 	Rows     []int
 	Err      error
 	Others   int
+	Of       int // rows rendered
 }
+
+// Every reports whether the problem is on every row rendered (a --var, not a cell).
+func (e *RowError) Every() bool { return e.Of > 1 && len(e.Rows) == e.Of }
 
 func (e *RowError) Error() string {
 	who := "the message"
 	if e.Template != "" {
 		who = fmt.Sprintf("template %q", e.Template)
 	}
-	msg := fmt.Sprintf("%s, %s: %v", who, formatRows(e.Rows), e.Err)
+	rows := formatRows(e.Rows)
+	if e.Every() {
+		rows = fmt.Sprintf("every row (%d)", e.Of)
+	}
+	msg := fmt.Sprintf("%s, %s: %v", who, rows, e.Err)
 	if e.Others > 0 {
 		msg += fmt.Sprintf(" (and %d other problems)", e.Others)
 	}

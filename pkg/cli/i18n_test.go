@@ -227,7 +227,7 @@ func TestCatalogIsComplete(t *testing.T) {
 func deepKeys(t *testing.T) map[string]string {
 	t.Helper()
 	keys := map[string]string{}
-	for _, dir := range []string{"../roster", "../message", "../campaign"} {
+	for _, dir := range []string{"../roster", "../message", "../campaign", "../filter"} {
 		fset := token.NewFileSet()
 		files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
 		for _, f := range files {
@@ -288,6 +288,11 @@ func deepKeys(t *testing.T) map[string]string {
 						// The sentence itself: InputError keeps its format for the front end.
 						if v, ok := literal(x.Args[1], nil); ok {
 							keys[v] = fset.Position(x.Args[1].Pos()).String()
+						}
+					case ok && id.Name == "fail" && len(x.Args) >= 1 && strings.HasSuffix(fset.Position(x.Pos()).Filename, "filter.go"):
+						// --where's sentences (filter.ExprError keeps the format).
+						if v, ok := literal(x.Args[0], nil); ok && v != "%v" {
+							keys[v] = fset.Position(x.Args[0].Pos()).String()
 						}
 					case ok && id.Name == "inputErr" && len(x.Args) == 2:
 						add(x.Args[1])

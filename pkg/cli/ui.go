@@ -177,6 +177,22 @@ func localizeErr(p *i18n.Printer, err error) string {
 			msg += p.Sprintf(" (and %d other problems)", e.Others)
 		}
 		return msg
+	case *filter.ExprError:
+		return p.Sprintf("--where %q: %s", e.Expr, p.Sprintf(e.Format, localizeArgs(p, e.Args)...))
+	case *filter.ColumnError:
+		if len(e.Ambiguous) > 0 {
+			return p.Sprintf("--where %q: %q could mean any of the columns %s: write one of them exactly as in the header",
+				e.Expr, e.Column, strings.Join(e.Ambiguous, ", "))
+		}
+		return p.Sprintf("--where %q: the list has no column %q: its columns are %s", e.Expr, e.Column, strings.Join(e.Known, ", "))
+	case *filter.CellError:
+		return p.Sprintf("--where %q: %s %s", e.Expr, e.Column, localizeErr(p, e.Err))
+	case interface{ Unwrap() []error }: // errors.Join: every --where that cannot be read
+		var lines []string
+		for _, x := range e.Unwrap() {
+			lines = append(lines, localizeErr(p, x))
+		}
+		return strings.Join(lines, "\n")
 	case *filter.DateError:
 		// "cannot read … after the date: write today, …": the reason and the hint apart.
 		reason := e.Reason

@@ -90,6 +90,28 @@ func (e *ColumnError) Error() string {
 	return fmt.Sprintf("--where %q: the list has no column %q: its columns are %s", e.Expr, e.Column, strings.Join(e.Known, ", "))
 }
 
+// ExprError is a --where expression that cannot be read. Format and Args are the sentence that
+// follows `--where "EXPR": `, kept apart so that a front end can word it in its own language.
+type ExprError struct {
+	Expr   string
+	Format string
+	Args   []any
+}
+
+func (e *ExprError) Error() string {
+	return fmt.Sprintf("--where %q: ", e.Expr) + fmt.Sprintf(e.Format, e.Args...)
+}
+
+// Unwrap is the error among Args (a *DateError), if any.
+func (e *ExprError) Unwrap() error {
+	for _, a := range e.Args {
+		if err, ok := a.(error); ok {
+			return err
+		}
+	}
+	return nil
+}
+
 // CellError is a cell a filter could not read: a date filter meeting "未定" or "11月31日", a
 // number filter meeting "七十". The row is not selected; the caller should show it as a warning
 // (with the row's name and number) so that staff can fix the list or contact that patient by hand.
@@ -133,7 +155,7 @@ func Parse(expr string) (Filter, error) {
 	f := Filter{expr: raw}
 	n := operatorForms.Replace(norm.NFKC.String(raw))
 	fail := func(format string, args ...any) (Filter, error) {
-		return Filter{}, fmt.Errorf("--where %q: "+format, append([]any{raw}, args...)...)
+		return Filter{}, &ExprError{Expr: raw, Format: format, Args: args}
 	}
 	if n == "" {
 		return fail("the expression is empty: write COLUMN=VALUE, e.g. 透析曜日=月,水,金 or bloodwork_date=tomorrow")
@@ -345,7 +367,7 @@ func (f Filter) Match(fields map[string]string, today time.Time) (bool, error) {
 	for _, d := range f.dates {
 		want, err := d.resolve(today)
 		if err != nil {
-			return false, fmt.Errorf("--where %q: %w", f.expr, err)
+			return false, &ExprError{Expr: f.expr, Format: "%v", Args: []any{err}}
 		}
 		if f.op == opEq || f.op == opNe {
 			hit = hit || got.Equal(want)

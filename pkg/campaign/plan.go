@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"hash/maphash"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -82,8 +83,11 @@ type Input struct {
 // Plan is a send before it is written to the journal: one delivery per message to send, one
 // skipped delivery per row that cannot receive SMS, and how it relates to earlier campaigns.
 type Plan struct {
-	In         Input
-	List       *roster.List
+	In   Input
+	List *roster.List
+	// Deliveries are the messages and skipped rows, in list order. In a plan streamed from its
+	// file, each delivery's Patients holds only its first patient until Create (Reach counts them
+	// all): a million rows of one number are a million row numbers, not a million patients.
 	Deliveries []journal.Delivery
 	Key        Key
 	Resolution *Resolution
@@ -95,8 +99,9 @@ type Plan struct {
 	skipped   map[roster.Class]int
 	replaced  map[[2]string]bool // look-alike characters smart encoding replaced
 
-	// fields is set when the list was streamed from its file: the patients' Fields (which the
-	// journal keeps for follow-ups) are not held by the plan but read again by Create.
+	// fields is set when the list was streamed from its file: the plan holds of its patients
+	// only their rows, and Create reads the rest (name, number, the cells the journal keeps for
+	// follow-ups) again from the file.
 	fields *refill
 }
 
@@ -215,6 +220,33 @@ func (p *Plan) Sendable() int {
 	return n
 }
 
+// Reach is how many patients delivery i of the plan reaches.
+func (p *Plan) Reach(i int) int {
+	if p.compact() {
+		return p.fields.counts[i]
+	}
+	return len(p.Deliveries[i].Patients)
+}
+
+// rowsOf appends the rows of delivery i's patients, in list order, to dst.
+func (p *Plan) rowsOf(dst []int, i int) []int {
+	if !p.compact() {
+		for _, pt := range p.Deliveries[i].Patients {
+			dst = append(dst, pt.Row)
+		}
+		return dst
+	}
+	start, rows := p.fields.groups()
+	for _, r := range rows[start[i]:start[i+1]] {
+		dst = append(dst, int(r))
+	}
+	return dst
+}
+
+// compact reports whether the plan holds only the rows of its patients (a streamed plan before
+// Create).
+func (p *Plan) compact() bool { return p.fields != nil && p.fields.counts != nil }
+
 // ToSend is how many messages a run of the plan will send.
 func (p *Plan) ToSend() int {
 	if p.Resolution == nil {
@@ -320,9 +352,10 @@ type builder struct {
 	bodies     map[string]bodyInfo // the texts seen, so a million identical messages are one string
 	names      map[string]string   // likewise for the patients' names, in a list that repeats them
 
-	// The patients of every delivery, in row order, in chunks of fixed size, and how many each
-	// delivery has: a delivery that a million rows share would otherwise grow its Patients a
-	// million times over, copying five times its size and holding two copies at the end.
+	// The patients of every delivery of a plan held in memory, in row order, in chunks of fixed
+	// size, and how many each delivery has: a delivery that a million rows share would otherwise
+	// grow its Patients a million times over, copying five times its size. (A streamed plan keeps
+	// only rows: refill.members.)
 	chunks [][]planned
 	counts []int
 }
@@ -379,7 +412,8 @@ func (b *builder) add(r roster.Row) {
 	if r.Class != roster.Sendable && r.Class != roster.Duplicate {
 		p.skipped[r.Class]++
 		b.put(len(p.Deliveries), patient)
-		p.Deliveries = append(p.Deliveries, journal.Delivery{To: r.E164, State: journal.Skipped, Reason: r.Reason})
+		p.Deliveries = append(p.Deliveries, journal.Delivery{To: r.E164, State: journal.Skipped, Reason: r.Reason,
+			Patients: b.first(patient)})
 		return
 	}
 	mi := message.Input{Row: r.Row, Fields: r.Fields, Person: true, Name: r.Name, Phone: r.E164}
@@ -427,11 +461,31 @@ func (b *builder) add(r roster.Row) {
 	}
 	b.shared[key] = len(p.Deliveries)
 	b.put(len(p.Deliveries), patient)
-	p.Deliveries = append(p.Deliveries, journal.Delivery{To: r.E164, Body: bi.body, Segments: bi.segments, State: journal.Pending})
+	p.Deliveries = append(p.Deliveries, journal.Delivery{To: r.E164, Body: bi.body, Segments: bi.segments, State: journal.Pending,
+		Patients: b.first(patient)})
+}
+
+// first is the Patients a new delivery starts with: its first patient in a streamed plan, which
+// holds no other (the summary and the dry run show them); none while the rows stay in memory,
+// where finish lays them all out.
+func (b *builder) first(pt journal.Patient) []journal.Patient {
+	if b.keepFields {
+		return nil
+	}
+	return []journal.Patient{pt}
 }
 
 // put adds a patient to delivery d (which may be the next one).
 func (b *builder) put(d int, pt journal.Patient) {
+	if !b.keepFields {
+		f := b.p.fields
+		f.members = append(f.members, member{row: int32(pt.Row), d: int32(d)})
+		if d == len(f.counts) {
+			f.counts = append(f.counts, 0)
+		}
+		f.counts[d]++
+		return
+	}
 	if k := len(b.chunks); k == 0 || len(b.chunks[k-1]) == chunkSize {
 		b.chunks = append(b.chunks, make([]planned, 0, chunkSize))
 	}
@@ -468,6 +522,14 @@ func (b *builder) finish(list *roster.List) (*Plan, error) {
 	p.List = list
 	for i := range p.Deliveries {
 		p.Deliveries[i].Seq = i
+	}
+	if !b.keepFields {
+		if p.fields.counts == nil {
+			p.fields.counts = []int{} // compact, with no delivery
+		}
+		return p, nil
+	}
+	for i := range p.Deliveries {
 		p.Deliveries[i].Patients = make([]journal.Patient, 0, b.counts[i])
 	}
 	for k, c := range b.chunks {
@@ -480,15 +542,46 @@ func (b *builder) finish(list *roster.List) (*Plan, error) {
 	return p, nil
 }
 
-// refill reads the patients' Fields again from the list's file, for a plan that streamed it.
-// The plan keeps a checksum of the rows it holds (their numbers and cells), so that a list
-// edited between the plan and Create (while the user confirms) is refused rather than recorded
-// with cells the messages were not rendered from.
+// refill holds the patients of a plan that streamed its list, as their rows, and reads the rest of
+// them (name, number, column, cells) again from the list's file for Create. The plan keeps a
+// checksum of the rows it holds (their numbers and cells), so that a list edited between the
+// plan and Create (while the user confirms) is refused rather than recorded with cells the
+// messages were not rendered from.
 type refill struct {
 	read roster.Options
 	seed maphash.Seed
 	sum  uint64
 	rows int
+
+	// members are the plan's patients in list order; counts, how many each delivery has (nil
+	// once fill has laid the patients out in full).
+	members []member
+	counts  []int
+	// start and byDelivery group the members' rows by delivery (those of delivery i are
+	// byDelivery[start[i]:start[i+1]]), made when first asked for.
+	start      []int
+	byDelivery []int32
+}
+
+// member is a patient of a streamed plan: their row, and the delivery they are on. A list holds
+// fewer than 2³¹ rows (roster.MaxBytes).
+type member struct{ row, d int32 }
+
+// groups returns the members' rows grouped by delivery.
+func (f *refill) groups() (start []int, rows []int32) {
+	if f.start == nil {
+		f.start = make([]int, len(f.counts)+1)
+		for i, n := range f.counts {
+			f.start[i+1] = f.start[i] + n
+		}
+		next := slices.Clone(f.start[:len(f.counts)])
+		f.byDelivery = make([]int32, len(f.members))
+		for _, m := range f.members {
+			f.byDelivery[next[m.d]] = m.row
+			next[m.d]++
+		}
+	}
+	return f.start, f.byDelivery
 }
 
 func (f *refill) add(r roster.Row) {
@@ -505,31 +598,36 @@ func rowSum(seed maphash.Seed, r roster.Row) uint64 {
 	return h
 }
 
-// fill sets the Fields of every patient of p from the list's file.
+// fill lays out every patient of p in full, read again from the list's file: the rows come in
+// the order the plan was made in, so its members are matched as they come.
 func (f *refill) fill(p *Plan) error {
-	byRow := make(map[int]*journal.Patient, f.rows)
-	for i := range p.Deliveries {
-		for k := range p.Deliveries[i].Patients {
-			pt := &p.Deliveries[i].Patients[k]
-			byRow[pt.Row] = pt
-		}
+	if f.counts == nil {
+		return nil // already filled
+	}
+	patients := make([][]journal.Patient, len(p.Deliveries))
+	for i := range patients {
+		patients[i] = make([]journal.Patient, 0, f.counts[i])
 	}
 	var sum uint64
-	n := 0
+	k := 0
 	_, err := roster.Scan(p.In.List, f.read, func(r roster.Row) error {
-		pt, ok := byRow[r.Row]
-		if !ok {
+		if k == len(f.members) || int(f.members[k].row) != r.Row {
 			return nil
 		}
-		pt.Fields = r.Fields
+		d := f.members[k].d
+		k++
+		patients[d] = append(patients[d], journal.Patient{Row: r.Row, Name: r.Name, Phone: r.Phone, Column: r.PhoneColumn, Fields: r.Fields})
 		sum = sum*1099511628211 + rowSum(f.seed, r)
-		n++
 		return nil
 	})
-	if err != nil || n != f.rows || sum != f.sum {
+	if err != nil || k != len(f.members) || k != f.rows || sum != f.sum {
 		return bad("run the same command again once the list is saved: nothing was sent and no campaign was created",
 			"%s changed while the send was being prepared", p.In.List)
 	}
+	for i := range p.Deliveries {
+		p.Deliveries[i].Patients = patients[i]
+	}
+	f.members, f.counts, f.start, f.byDelivery = nil, nil, nil, nil
 	return nil
 }
 
@@ -548,15 +646,13 @@ func (p *Plan) applyProvider() error {
 		if prov.Sendable != nil {
 			if ok, reason := prov.Sendable(d.To); !ok {
 				d.State, d.Reason, d.Body, d.Segments = journal.Skipped, reason, "", 0
-				p.skipped[ClassProvider] += len(d.Patients)
+				p.skipped[ClassProvider] += p.Reach(i)
 				continue
 			}
 		}
 		if n := message.Count(d.Body).Characters; prov.MaxChars > 0 && n > prov.MaxChars {
 			longest = max(longest, n)
-			for _, pt := range d.Patients {
-				long = append(long, pt.Row)
-			}
+			long = p.rowsOf(long, i)
 		}
 	}
 	if len(long) > 0 {

@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -74,10 +75,10 @@ func (p *Plan) Summary() Summary {
 		Timing: p.Timing.Summary, Resolution: p.Resolution, ToSend: p.ToSend(), Shared: p.List.Shared}
 	var bodies []string
 	var bill []message.Billable
-	for _, d := range p.Deliveries {
+	for i, d := range p.Deliveries {
 		if d.State == journal.Pending {
 			s.Messages++
-			s.Patients += len(d.Patients)
+			s.Patients += p.Reach(i)
 			s.Segments += d.Segments
 			bodies = append(bodies, d.Body)
 			bill = append(bill, message.Billable{Region: regionOf(d.To), Segments: d.Segments})
@@ -160,25 +161,58 @@ type DryRunSkipped struct {
 
 // DryRun lists every message of the plan.
 func (p *Plan) DryRun() DryRun {
-	r := DryRun{DryRun: true, Provider: p.In.Provider.Name, List: p.List.Path, Rows: p.rows,
-		Deliveries: []DryRunDelivery{}, NotSent: []DryRunSkipped{}}
+	r := p.DryRunHead()
+	r.Deliveries, r.NotSent = []DryRunDelivery{}, []DryRunSkipped{}
+	_ = p.EachDryRun(func(dd *DryRunDelivery) error {
+		dd.Rows = slices.Clone(dd.Rows)
+		r.Deliveries = append(r.Deliveries, *dd)
+		return nil
+	}, func(ds *DryRunSkipped) error {
+		r.NotSent = append(r.NotSent, *ds)
+		return nil
+	})
+	return r
+}
+
+// DryRunHead is DryRun without its Deliveries and NotSent (both nil): the counts, for a front
+// end that writes the messages one by one with EachDryRun rather than hold them all (a million
+// rows of one number are one message with a million rows).
+func (p *Plan) DryRunHead() DryRun {
+	r := DryRun{DryRun: true, Provider: p.In.Provider.Name, List: p.List.Path, Rows: p.rows}
 	for _, d := range p.Deliveries {
 		if d.State == journal.Skipped {
-			pt := d.Patients[0]
-			r.NotSent = append(r.NotSent, DryRunSkipped{Row: pt.Row, Name: pt.Name, Phone: pt.Phone, Reason: d.Reason})
 			r.Skipped++
 			continue
 		}
-		info := message.Count(d.Body)
-		dd := DryRunDelivery{Row: d.Patients[0].Row, Name: d.Patients[0].Name, To: d.To, Body: d.Body,
-			Encoding: info.Encoding, Segments: info.Segments, Characters: info.Characters,
-			Rows: make([]int, 0, len(d.Patients))}
-		for _, pt := range d.Patients {
-			dd.Rows = append(dd.Rows, pt.Row)
-		}
-		r.Deliveries = append(r.Deliveries, dd)
 		r.Planned++
-		r.Segments += info.Segments
+		r.Segments += message.Count(d.Body).Segments
 	}
 	return r
+}
+
+// EachDryRun calls deliver for every message of DryRun and skip for every row it does not
+// text, in plan order, and stops at the first error they return; a nil one is not called. What
+// they are given is only theirs during the call: dd.Rows is reused.
+func (p *Plan) EachDryRun(deliver func(dd *DryRunDelivery) error, skip func(ds *DryRunSkipped) error) error {
+	rows := []int{}
+	for i, d := range p.Deliveries {
+		if (d.State == journal.Skipped && skip == nil) || (d.State != journal.Skipped && deliver == nil) {
+			continue
+		}
+		if d.State == journal.Skipped {
+			pt := d.Patients[0]
+			if err := skip(&DryRunSkipped{Row: pt.Row, Name: pt.Name, Phone: pt.Phone, Reason: d.Reason}); err != nil {
+				return err
+			}
+			continue
+		}
+		info := message.Count(d.Body)
+		rows = p.rowsOf(rows[:0], i)
+		dd := DryRunDelivery{Row: d.Patients[0].Row, Name: d.Patients[0].Name, To: d.To, Body: d.Body,
+			Encoding: info.Encoding, Segments: info.Segments, Characters: info.Characters, Rows: rows}
+		if err := deliver(&dd); err != nil {
+			return err
+		}
+	}
+	return nil
 }

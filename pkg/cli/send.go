@@ -299,7 +299,7 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 		}
 		closeSender(s)
 		if o.JSON {
-			return writeJSON(d.Stdout, plan.DryRun())
+			return writeDryRunJSON(d.Stdout, plan)
 		}
 		p.Fprintln(out, "Dry run: nothing was sent.")
 		return nil

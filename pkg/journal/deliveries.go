@@ -2,6 +2,7 @@ package journal
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -20,7 +21,10 @@ func (j *Journal) queryDeliveries(ctx context.Context, query string, args ...any
 	var buf []byte
 	for rows.Next() {
 		var d Delivery
-		var patients, state, sendingAt, updatedAt string
+		var state, sendingAt, updatedAt string
+		// The patients are decoded from the driver's bytes, not from a string copy of them and a
+		// []byte copy of that: one delivery that 1,000,000 rows share holds 470 MB of them.
+		var patients sql.RawBytes
 		if err := rows.Scan(&d.ID, &d.Campaign, &d.Seq, &patients, &d.To, &d.Body, &d.Segments, &state,
 			&d.Reason, &d.ErrorCode, &d.ProviderID, &d.Attempts, &sendingAt, &updatedAt, &d.Checksum, &d.Carrier, &d.Provider); err != nil {
 			return nil, j.wrap(err)
@@ -28,7 +32,7 @@ func (j *Journal) queryDeliveries(ctx context.Context, query string, args ...any
 		// Every field is checked: a row that does not decode stops the read, naming it, so that
 		// no caller ever works from a plan with a row silently missing or half read.
 		d.State = State(state)
-		if err := json.Unmarshal([]byte(patients), &d.Patients); err != nil {
+		if err := json.Unmarshal(patients, &d.Patients); err != nil {
 			return nil, j.wrap(badDelivery(&d, nil, "patients: "+err.Error()))
 		}
 		var ok bool

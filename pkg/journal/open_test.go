@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/smscast/smscast/pkg/internal/private"
 )
 
 // finished writes a journal with one campaign of n deliveries, closes it and returns its bytes.
@@ -238,8 +240,8 @@ func TestANewJournalIsCompleteBeforeItHasItsName(t *testing.T) {
 	if be32(68) != applicationID || be32(60) != len(migrations) || b[18] != 2 || b[19] != 2 {
 		t.Errorf("header: application_id %#x, user_version %d, WAL %d/%d", be32(68), be32(60), b[18], b[19])
 	}
-	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
-		t.Errorf("mode %v", fi.Mode().Perm())
+	if err := private.Check(path); err != nil {
+		t.Error(err)
 	}
 	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".journal.db.new-*")); len(left) != 0 {
 		t.Errorf("temporary files left: %v", left)

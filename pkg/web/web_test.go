@@ -26,6 +26,7 @@ import (
 	"golang.org/x/text/encoding/japanese"
 
 	"github.com/smscast/smscast/pkg/campaign"
+	"github.com/smscast/smscast/pkg/internal/private"
 	"github.com/smscast/smscast/pkg/journal"
 	"github.com/smscast/smscast/pkg/roster"
 	"github.com/smscast/smscast/pkg/sms"
@@ -323,9 +324,8 @@ func TestUploadedListsStayInAPrivateDirectoryRemovedOnExit(t *testing.T) {
 	ts := newServer(t, tconfig{})
 	ts.login()
 	ts.upload("patients.csv", []byte(patients(3)), ts.csrf)
-	st, err := os.Stat(ts.s.tmpDir)
-	if err != nil || st.Mode().Perm() != 0o700 {
-		t.Fatalf("upload directory %v %v: want 0700", st.Mode(), err)
+	if err := private.Check(ts.s.tmpDir); err != nil {
+		t.Fatalf("upload directory: %v", err)
 	}
 	matches, _ := filepath.Glob(filepath.Join(ts.s.tmpDir, "*", "patients.csv"))
 	if len(matches) != 1 {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/smscast/smscast/pkg/internal/private"
 )
 
 // run is a command run from argv to output with fake IO.
@@ -166,12 +168,8 @@ func TestSendOnSimulatorThenResumeSendsNothingNew(t *testing.T) {
 		t.Errorf("a simulated run must say no real SMS was sent; stderr:\n%s", r.stderr)
 	}
 	for _, f := range []string{"drill-1.csv", "drill-1.json", "drill-1-call.csv"} {
-		st, err := os.Stat(filepath.Join(reports, f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if st.Mode().Perm() != 0o600 {
-			t.Errorf("%s mode %v, want 0600", f, st.Mode().Perm())
+		if err := private.Check(filepath.Join(reports, f)); err != nil {
+			t.Error(err)
 		}
 	}
 	csv, _ := os.ReadFile(filepath.Join(reports, "drill-1.csv"))

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,6 +13,10 @@ import (
 var updateGolden = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
 // golden compares got with testdata/golden/name, or rewrites it with -update.
+// dirPaths are the paths under the test's directory, written with / in the golden files whatever
+// the system's separator.
+var dirPaths = regexp.MustCompile(`\$DIR[^\s]*`)
+
 func golden(t *testing.T, name, got string) {
 	t.Helper()
 	path := filepath.Join("testdata", "golden", name)
@@ -73,7 +78,7 @@ func TestHumanOutputInBothLanguages(t *testing.T) {
 					got += "--- stderr\n" + r.stderr
 				}
 				got += "--- exit " + strconv.Itoa(r.code) + "\n"
-				golden(t, s.name+"."+lang+".txt", strings.ReplaceAll(got, e.dir, "$DIR"))
+				golden(t, s.name+"."+lang+".txt", dirPaths.ReplaceAllStringFunc(strings.ReplaceAll(got, e.dir, "$DIR"), filepath.ToSlash))
 			}
 		})
 	}

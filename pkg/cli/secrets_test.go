@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smscast/smscast/pkg/internal/private"
 	"github.com/smscast/smscast/pkg/sms/karaden/karadentest"
 	"github.com/smscast/smscast/pkg/sms/smsgate/smsgatetest"
 	"github.com/smscast/smscast/pkg/sms/twilio/twiliotest"
@@ -450,16 +451,8 @@ func TestFilesAreCreatedPrivate(t *testing.T) {
 			return err
 		}
 		rel, _ := filepath.Rel(e.dir, p)
-		st, err := d.Info()
-		if err != nil {
-			return err
-		}
-		mode := st.Mode().Perm()
-		switch {
-		case d.IsDir() && mode != 0o700:
-			t.Errorf("directory %s created with mode %v, want 0700", rel, mode)
-		case !d.IsDir() && mode != 0o600:
-			t.Errorf("file %s created with mode %v, want 0600", rel, mode)
+		if err := private.Check(p); err != nil {
+			t.Errorf("%s was created open to others: %v", rel, err)
 		}
 		delete(files, filepath.ToSlash(rel))
 		return nil

@@ -281,7 +281,7 @@ func TestServeUploadErrorsAreTheOnesCheckPrints(t *testing.T) {
 	e := newTestEnv(t)
 	sv := e.serve()
 	sv.login()
-	dir := "testdata/bad/lists"
+	dir := filepath.FromSlash("testdata/bad/lists")
 	for _, name := range []string{"ragged-row.csv", "unterminated-quote.csv", "binary-garbage.csv", "patients.xlsx", "no-phone-column.csv", "empty.csv", "utf16.csv", "cp932-invalid.csv"} {
 		r := e.run("check", filepath.Join(dir, name))
 		if r.code == 0 {
@@ -293,7 +293,7 @@ func TestServeUploadErrorsAreTheOnesCheckPrints(t *testing.T) {
 		}
 		page := pageText(sv.upload(name, data))
 		first, _, _ := strings.Cut(r.stderr, "\n")
-		want := strings.ReplaceAll(strings.TrimPrefix(first, "smscast: "), dir+"/", "")
+		want := strings.ReplaceAll(strings.TrimPrefix(first, "smscast: "), dir+string(filepath.Separator), "")
 		if !strings.Contains(page, want) && !strings.Contains(page, "SMSを受け取れる番号が1件もありません") {
 			t.Errorf("%s: check prints %q; the page shows:\n%s", name, want, page)
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -187,7 +188,7 @@ func TestABadSenderStopsTheRunAndTheFixedCommandResumes(t *testing.T) {
 
 	r := e.run(args...)
 	if r.code != ExitError || !strings.Contains(r.stderr, "the sender in twilio.from cannot send SMS") ||
-		!strings.Contains(r.stderr, "--campaign bad-sender") {
+		!strings.Contains(r.stderr, quoteArgs(runtime.GOOS, []string{"--campaign", "bad-sender"})) {
 		t.Fatalf("exit %d, want 1 with the reason and the resume command\n%s", r.code, r.stderr)
 	}
 	var res sendResult

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -10,6 +11,9 @@ import (
 )
 
 func TestUnlockRefusesWhileTheHolderIsAliveAndClearsALeftoverLock(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the lock is a row there, held by pid: unlock runs in this process, which takes its own pid's row back; the test relies on flock")
+	}
 	e := newTestEnv(t)
 	if r := e.run("send", "outage", "--to", fixture, "--campaign", "u1", "--yes", "--report-dir", e.dir); r.code != ExitOK {
 		t.Fatalf("send: exit %d\n%s", r.code, r.stderr)

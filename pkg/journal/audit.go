@@ -13,6 +13,8 @@ import (
 	"regexp"
 	"time"
 	"unicode/utf8"
+
+	"github.com/smscast/smscast/pkg/internal/private"
 )
 
 // AuditAction is what an audit entry records.
@@ -312,15 +314,16 @@ func writeHead(path string, h auditHead) error {
 	}
 	tmp := f.Name()
 	defer os.Remove(tmp) // gone once renamed
-	_, err = f.Write(append(b, '\n'))
+	// Private before it is written: CreateTemp's 0600 means nothing on Windows.
+	err = private.Restrict(tmp)
+	if err == nil {
+		_, err = f.Write(append(b, '\n'))
+	}
 	if err == nil {
 		err = f.Sync()
 	}
 	if e := f.Close(); err == nil {
 		err = e
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o600)
 	}
 	if err == nil {
 		err = os.Rename(tmp, path)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/smscast/smscast/pkg/internal/private"
 )
 
 // fillAudit appends n entries of fictitious actions.
@@ -67,9 +69,8 @@ func TestAuditTrailIsChainedAndReadBack(t *testing.T) {
 	if len(since) != 2 || since[0].Seq != 4 {
 		t.Errorf("since: %+v", since)
 	}
-	fi, err := os.Stat(j.HeadPath())
-	if err != nil || fi.Mode().Perm() != 0o600 {
-		t.Errorf("head file: %v %v", fi, err)
+	if err := private.Check(j.HeadPath()); err != nil {
+		t.Errorf("head file: %v", err)
 	}
 }
 

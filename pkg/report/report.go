@@ -20,6 +20,7 @@ import (
 
 	"github.com/gocarina/gocsv"
 
+	"github.com/smscast/smscast/pkg/internal/private"
 	"github.com/smscast/smscast/pkg/journal"
 	"github.com/smscast/smscast/pkg/roster"
 )
@@ -454,7 +455,7 @@ func WriteFile(path string, data []byte) error {
 // writeFileFrom is WriteFile with the data written by write as it is made.
 func writeFileFrom(path string, write func(w io.Writer) error) error {
 	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := private.MkdirAll(dir); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
@@ -463,7 +464,8 @@ func writeFileFrom(path string, write func(w io.Writer) error) error {
 	}
 	tmp := f.Name()
 	defer os.Remove(tmp)
-	if err := f.Chmod(0o600); err != nil {
+	// 0600 on Unix; on Windows an owner-only access list, which neither CreateTemp nor a mode gives.
+	if err := private.Restrict(tmp); err != nil {
 		f.Close()
 		return fmt.Errorf("write %s: %w", path, err)
 	}

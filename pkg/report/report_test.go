@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smscast/smscast/pkg/internal/private"
 	"github.com/smscast/smscast/pkg/journal"
 )
 
@@ -121,17 +122,10 @@ func TestWriteMakesOwnerOnlyFilesExcelCanOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{p.CSV, p.JSON, p.Call} {
-		st, err := os.Stat(f)
-		if err != nil {
-			t.Fatal(err)
+	for _, f := range []string{p.CSV, p.JSON, p.Call, dir} {
+		if err := private.Check(f); err != nil {
+			t.Error(err)
 		}
-		if st.Mode().Perm() != 0o600 {
-			t.Errorf("%s: mode %v, want 0600", f, st.Mode().Perm())
-		}
-	}
-	if st, _ := os.Stat(dir); st.Mode().Perm() != 0o700 {
-		t.Errorf("new report dir mode %v, want 0700", st.Mode().Perm())
 	}
 	data, _ := os.ReadFile(p.CSV)
 	if !bytes.HasPrefix(data, []byte("\ufeffrow,name,phone,e164,state")) {

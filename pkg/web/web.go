@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/smscast/smscast/pkg/campaign"
+	"github.com/smscast/smscast/pkg/internal/private"
 	"github.com/smscast/smscast/pkg/journal"
 	"github.com/smscast/smscast/pkg/report"
 	"github.com/smscast/smscast/pkg/sms"
@@ -115,9 +116,14 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	// MkdirTemp makes the directory 0700: nobody else on the laptop reads the uploaded lists.
+	// Nobody else on the laptop reads the uploaded lists: MkdirTemp makes the directory 0700, and
+	// Restrict gives it on Windows an owner-only access list that what it will hold inherits.
 	dir, err := os.MkdirTemp("", "smscast-serve-")
 	if err != nil {
+		return nil, fmt.Errorf("temporary directory for uploaded lists: %w", err)
+	}
+	if err := private.Restrict(dir); err != nil {
+		os.RemoveAll(dir)
 		return nil, fmt.Errorf("temporary directory for uploaded lists: %w", err)
 	}
 	tok, err := randomToken()

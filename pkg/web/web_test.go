@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -26,6 +27,7 @@ import (
 	"golang.org/x/text/encoding/japanese"
 
 	"github.com/smscast/smscast/pkg/campaign"
+	"github.com/smscast/smscast/pkg/internal/private"
 	"github.com/smscast/smscast/pkg/journal"
 	"github.com/smscast/smscast/pkg/roster"
 	"github.com/smscast/smscast/pkg/sms"
@@ -293,7 +295,7 @@ func TestAPageAskedForByAnotherHostNameIsForbidden(t *testing.T) {
 func TestUploadsOfBadFilesShowCheckErrors(t *testing.T) {
 	ts := newServer(t, tconfig{})
 	ts.login()
-	bad := "../../pkg/cli/testdata/bad/lists"
+	bad := filepath.FromSlash("../../pkg/cli/testdata/bad/lists")
 	for _, name := range []string{"ragged-row.csv", "unterminated-quote.csv", "binary-garbage.csv", "empty.csv", "header-only.csv", "no-phone-column.csv", "patients.xlsx"} {
 		t.Run(name, func(t *testing.T) {
 			data, err := os.ReadFile(filepath.Join(bad, name))
@@ -311,7 +313,7 @@ func TestUploadsOfBadFilesShowCheckErrors(t *testing.T) {
 				}
 				return
 			}
-			want := strings.ReplaceAll(cerr.Error(), bad+"/", "")
+			want := strings.ReplaceAll(cerr.Error(), bad+string(filepath.Separator), "")
 			if !strings.Contains(text(page), text(want)) {
 				t.Errorf("page does not show %q:\n%s", want, text(page))
 			}
@@ -323,9 +325,8 @@ func TestUploadedListsStayInAPrivateDirectoryRemovedOnExit(t *testing.T) {
 	ts := newServer(t, tconfig{})
 	ts.login()
 	ts.upload("patients.csv", []byte(patients(3)), ts.csrf)
-	st, err := os.Stat(ts.s.tmpDir)
-	if err != nil || st.Mode().Perm() != 0o700 {
-		t.Fatalf("upload directory %v %v: want 0700", st.Mode(), err)
+	if err := private.Check(ts.s.tmpDir); err != nil {
+		t.Fatalf("upload directory: %v", err)
 	}
 	matches, _ := filepath.Glob(filepath.Join(ts.s.tmpDir, "*", "patients.csv"))
 	if len(matches) != 1 {
@@ -567,6 +568,9 @@ func TestStoppingTheServerStopsTheRunAndSaysHowToResume(t *testing.T) {
 // The page and another smscast (the CLI) never send one campaign at once: the other holds the
 // message's lock, and the page says who.
 func TestACampaignHeldByAnotherProcessIsNotSentAndThePageSaysWhy(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("a second Journal stands in for another process only with flock: on Windows the lock is a row naming this pid, which this process takes back")
+	}
 	ts := newServer(t, tconfig{})
 	ts.login()
 	ctx := context.Background()

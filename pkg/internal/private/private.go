@@ -10,6 +10,14 @@ import (
 	"path/filepath"
 )
 
+// NotPrivateError says why a file or directory that should be private is not.
+type NotPrivateError struct {
+	Path   string
+	Reason string // what lets others in, in a phrase: "mode 0644 lets others read or write it"
+}
+
+func (e *NotPrivateError) Error() string { return e.Path + " is not private: " + e.Reason }
+
 // MkdirAll creates dir and any missing parents, each new one private. Directories that already
 // exist are left as they are: they may be the user's own (home, %LOCALAPPDATA%, a shared folder
 // the clinic chose), and changing their rights would break what else lives there.
@@ -65,6 +73,18 @@ func Restrict(path string) error {
 		return err
 	}
 	return restrict(path, fi.IsDir())
+}
+
+// Check returns nil when only the current user can use path, and a *NotPrivateError saying what
+// lets others in otherwise: on Unix, any group or other bit in its mode; on Windows, an access list
+// that is missing, inherits rights from the folder, or allows anyone but the current user. It is
+// how tests (and code that must refuse to write patients' data to an open file) verify what
+// MkdirAll, CreateFile, OpenFile and Restrict did, on either system.
+func Check(path string) error {
+	if _, err := os.Stat(path); err != nil {
+		return err
+	}
+	return check(path)
 }
 
 // SDDL is the Windows security descriptor, in SDDL, of a private file (dir false) or directory

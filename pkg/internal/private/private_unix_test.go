@@ -3,8 +3,10 @@
 package private
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 )
@@ -80,5 +82,47 @@ func TestRestrict(t *testing.T) {
 	}
 	if err := Restrict(filepath.Join(dir, "missing")); !os.IsNotExist(err) {
 		t.Errorf("Restrict of a missing file = %v", err)
+	}
+}
+
+func TestCheckRefusesAnyModeBitForTheGroupOrOthers(t *testing.T) {
+	tests := []struct {
+		name string
+		dir  bool
+		mode os.FileMode
+		want string // in the error; "" for private
+	}{
+		{"a file only its owner reads and writes is private", false, 0o600, ""},
+		{"a read-only file of the owner's is private", false, 0o400, ""},
+		{"a directory only its owner opens is private", true, 0o700, ""},
+		{"a file the group can read is not", false, 0o640, "mode 0640"},
+		{"a file anyone can write is not", false, 0o602, "mode 0602"},
+		{"a directory others can list is not", true, 0o705, "mode 0705"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "x")
+			if tt.dir {
+				if err := os.Mkdir(path, 0o700); err != nil {
+					t.Fatal(err)
+				}
+			} else if err := os.WriteFile(path, nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(path, tt.mode); err != nil {
+				t.Fatal(err)
+			}
+			err := Check(path)
+			if tt.want == "" {
+				if err != nil {
+					t.Errorf("Check = %v, want nil", err)
+				}
+				return
+			}
+			var np *NotPrivateError
+			if !errors.As(err, &np) || np.Path != path || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Check = %v, want a NotPrivateError about %s with %q", err, path, tt.want)
+			}
+		})
 	}
 }

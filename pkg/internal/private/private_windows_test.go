@@ -3,29 +3,24 @@
 package private
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
-	"unsafe"
 
 	"golang.org/x/sys/windows"
 )
 
-// checkPrivate reads back the access list of path: protected, and one entry, for this user.
-func checkPrivate(t *testing.T, path string) {
+// setSDDL replaces the access list of path with the one sddl describes, "%s" standing for the
+// current user's SID.
+func setSDDL(t *testing.T, path, sddl string) {
 	t.Helper()
-	sd, err := windows.GetNamedSecurityInfo(path, windows.SE_FILE_OBJECT, windows.DACL_SECURITY_INFORMATION)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctl, _, err := sd.Control()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ctl&windows.SE_DACL_PROTECTED == 0 {
-		t.Errorf("%s: inherited rights are not removed (%s)", path, sd)
-	}
 	u, err := windows.GetCurrentProcessToken().GetTokenUser()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sd, err := windows.SecurityDescriptorFromString(strings.ReplaceAll(sddl, "%s", u.User.Sid.String()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,37 +28,66 @@ func checkPrivate(t *testing.T, path string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if dacl.AceCount != 1 {
-		t.Fatalf("%s: %d entries, want 1 (%s)", path, dacl.AceCount, sd)
-	}
-	var ace *windows.ACCESS_ALLOWED_ACE
-	if err := windows.GetAce(dacl, 0, &ace); err != nil {
-		t.Fatal(err)
-	}
-	sid := (*windows.SID)(unsafe.Pointer(&ace.SidStart))
-	if !sid.Equals(u.User.Sid) {
-		t.Errorf("%s: the entry is for %s, want the current user %s", path, sid, u.User.Sid)
-	}
-}
-
-func TestPrivateOnWindows(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "smscast", "reports")
-	if err := MkdirAll(dir); err != nil {
-		t.Fatal(err)
-	}
-	checkPrivate(t, dir)
-	f, err := CreateFile(filepath.Join(dir, "call-list.csv"))
+	err = windows.SetNamedSecurityInfo(path, windows.SE_FILE_OBJECT,
+		windows.DACL_SECURITY_INFORMATION|windows.PROTECTED_DACL_SECURITY_INFORMATION, nil, nil, dacl, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.Close()
-	checkPrivate(t, f.Name())
-	other := filepath.Join(t.TempDir(), "journal.db")
-	if err := os.WriteFile(other, nil, 0o600); err != nil {
+}
+
+func TestRestrictLeavesOneEntryForTheCurrentUser(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.db")
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := Restrict(other); err != nil {
+	if err := Restrict(path); err != nil {
 		t.Fatal(err)
 	}
-	checkPrivate(t, other)
+	sd, err := windows.GetNamedSecurityInfo(path, windows.SE_FILE_OBJECT, windows.DACL_SECURITY_INFORMATION)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dacl, _, err := sd.DACL()
+	if err != nil || dacl == nil || dacl.AceCount != 1 {
+		t.Errorf("%s: access list %s, want one entry", path, sd)
+	}
+	if err := Check(path); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestCheckOnWindows(t *testing.T) {
+	tests := []struct {
+		name string
+		sddl string // "" leaves what the file inherits from its folder
+		want string // in the error; "" for private
+	}{
+		{"a file that keeps its folder's rights is not private", "", "inherits the rights of its folder"},
+		{"a file the Users group may read is not private", "D:P(A;;FA;;;%s)(A;;FR;;;BU)", "lets BUILTIN\\Users use it"},
+		{"a file everyone may use is not private", "D:P(A;;FA;;;WD)", "use it"},
+		{"a file only its user may use is private", "D:P(A;;FA;;;%s)", ""},
+		{"an entry that denies the guests changes nothing", "D:P(D;;FA;;;BG)(A;;FA;;;%s)", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "report.csv")
+			if err := os.WriteFile(path, nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if tt.sddl != "" {
+				setSDDL(t, path, tt.sddl)
+			}
+			err := Check(path)
+			if tt.want == "" {
+				if err != nil {
+					t.Errorf("Check = %v, want nil", err)
+				}
+				return
+			}
+			var np *NotPrivateError
+			if !errors.As(err, &np) || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Check = %v, want a NotPrivateError with %q", err, tt.want)
+			}
+		})
+	}
 }

@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/smscast/smscast/pkg/internal/private"
 )
 
 // openOutbox opens the outbox for appending, creating it 0600 in a 0700 directory. The outbox
@@ -13,7 +15,7 @@ import (
 // could point at any file the user may write) or anything but a regular file is refused, and an
 // existing file's mode is set back to 0600 before another patient is appended.
 func openOutbox(name string) (*os.File, error) {
-	if err := os.MkdirAll(filepath.Dir(name), 0o700); err != nil {
+	if err := private.MkdirAll(filepath.Dir(name)); err != nil {
 		return nil, fmt.Errorf("sim: create outbox directory: %w", err)
 	}
 	if err := refuseNotRegular(name); err != nil {

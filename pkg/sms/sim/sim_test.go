@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smscast/smscast/pkg/internal/private"
 	"github.com/smscast/smscast/pkg/sms"
 	"github.com/smscast/smscast/pkg/sms/sim"
 )
@@ -180,16 +181,10 @@ func TestOutboxIsPrivateAndLineOriented(t *testing.T) {
 	for _, to := range []string{"+819000000001", "+819000003333", "+819000001111"} {
 		s.Send(context.Background(), sms.Message{To: to, Body: "本日の透析は中止です\n明日ご連絡します"})
 	}
-	fi, err := os.Stat(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fi.Mode().Perm() != 0o600 {
-		t.Errorf("outbox mode = %v, want 0600", fi.Mode().Perm())
-	}
-	di, _ := os.Stat(dir)
-	if di.Mode().Perm() != 0o700 {
-		t.Errorf("outbox directory mode = %v, want 0700", di.Mode().Perm())
+	for _, p := range []string{out, dir} {
+		if err := private.Check(p); err != nil {
+			t.Error(err)
+		}
 	}
 	recs, err := sim.ReadOutbox(out)
 	if err != nil {

@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"sort"
 	"strings"
-	"syscall"
 
 	"github.com/smscast/smscast/pkg/sms"
 )
@@ -93,7 +92,7 @@ func (p *Provider) Check(ctx context.Context) error {
 func (p *Provider) unreachable(err error) error {
 	what := "does not answer"
 	switch {
-	case errors.Is(err, syscall.ECONNREFUSED):
+	case errors.Is(err, errConnRefused):
 		what = "refused the connection"
 	case errors.Is(err, context.DeadlineExceeded):
 		what = fmt.Sprintf("did not answer within %s", p.cfg.Timeout)

@@ -53,7 +53,8 @@ func TestTheWholeFlowInARealBrowser(t *testing.T) {
 		chromedp.Submit("#message-form", chromedp.ByID),
 		chromedp.WaitVisible("#preview", chromedp.ByID),
 		chromedp.Click("#next-patient", chromedp.ByID),
-		chromedp.WaitVisible("#preview", chromedp.ByID),
+		// The next patient's page, not the old one still on screen (its nodes go when it goes).
+		chromedp.WaitVisible(`#preview[data-index="2"]`, chromedp.ByQuery),
 		shot("3-message"),
 		chromedp.Click("#to-confirm", chromedp.ByID),
 		chromedp.WaitVisible("#real-send", chromedp.ByID),
@@ -208,13 +209,14 @@ func TestTheFirstPagesInEnglishInARealBrowser(t *testing.T) {
 		chromedp.WaitVisible("#real-send", chromedp.ByID),
 		chromedp.Text("main", &confirmText, chromedp.ByQuery),
 		br.shot("en-4-confirm"),
+		// Wait for the new page by its language: the old page's #real-send is visible until the
+		// browser replaces it, and a node read from it then is gone.
 		chromedp.Click("#lang-ja", chromedp.ByID),
-		chromedp.WaitVisible("#lang-en", chromedp.ByID),
-		chromedp.WaitVisible("#real-send", chromedp.ByID),
+		chromedp.WaitVisible(`html[lang="ja"] #real-send`, chromedp.ByQuery),
 		chromedp.Text("main", &jaText, chromedp.ByQuery),
 		chromedp.AttributeValue("html", "lang", &jaLang, nil, chromedp.ByQuery),
 		chromedp.Click("#lang-en", chromedp.ByID),
-		chromedp.WaitVisible("#real-send", chromedp.ByID),
+		chromedp.WaitVisible(`html[lang="en"] #real-send`, chromedp.ByQuery),
 		chromedp.AttributeValue("html", "lang", &enLang, nil, chromedp.ByQuery),
 	)
 	if err != nil {

@@ -265,6 +265,16 @@ func (p *Plan) NoMatch() bool {
 // list's columns): the plan's own list when it holds the rows (a follow-up, a test send), else
 // the list's file read again as the plan read it, since the plan streamed it and kept only the
 // deliveries; nil when the file can no longer be read.
+// ListRead is how the plan read its list file, to read it again the same way (phone and name
+// columns, encoding, region); ok is false when the plan's list is not a file it read (a test
+// send, a follow-up: Loaded is the list).
+func (p *Plan) ListRead() (read roster.Options, ok bool) {
+	if p.fields == nil {
+		return roster.Options{}, false
+	}
+	return p.fields.read, true
+}
+
 func (p *Plan) Loaded() *roster.List {
 	if p.fields == nil {
 		return p.List

@@ -24,6 +24,16 @@ func Report(ctx context.Context, j *journal.Journal, c journal.Campaign, dir, ca
 	if err != nil {
 		return report.Paths{}, nil, err
 	}
+	if opt.Contacts == nil && opt.ContactsFor != nil {
+		var need map[int]bool // the rows the call list holds; every row for the unconfirmed
+		if !Asked(c) {
+			need = map[int]bool{}
+			for _, r := range report.CallList(ds, opt) {
+				need[r.Row] = true
+			}
+		}
+		opt.Contacts = opt.ContactsFor(need)
+	}
 	paths, err := report.Write(dir, c, ds, opt)
 	if err != nil {
 		return paths, nil, &ReportError{Err: err}

@@ -220,7 +220,7 @@ func writeAckFiles(d *Deps, cfg *Config, c journal.Campaign, res campaign.AckRes
 		ds[i] = s.Delivery
 		acks[s.Delivery.ID] = report.Ack{Status: string(s.Status), ConfirmedAt: s.ConfirmedAt, Reply: s.Reply()}
 	}
-	opt := reportOpts(d, cfg, c, nil)
+	opt := allContacts(reportOpts(d, cfg, c, nil, nil))
 	paths, err := report.WriteUnconfirmed(cfg.reportDir(c), c, ds, acks, opt)
 	if err != nil {
 		return r, failErr(err, "pass a writable directory with --report-dir; the journal still has every reply")

@@ -64,12 +64,12 @@ func reportRun(ctx context.Context, d *Deps, o *reportOptions) error {
 		if err != nil {
 			return failErr(err, "")
 		}
-		if err := report.WriteFormat(d.Stdout, o.Out, o.Format, c, ds, reportOpts(d, cfg, c, nil)); err != nil {
+		if err := report.WriteFormat(d.Stdout, o.Out, o.Format, c, ds, allContacts(reportOpts(d, cfg, c, nil, nil))); err != nil {
 			return failErr(err, "")
 		}
 		return recordAudit(ctx, d, o.g, cfg, o.inv.command, j, journal.AuditReport, &c, map[string]int{"deliveries": len(ds)})
 	}
-	paths, _, err := writeReports(ctx, j, c, cfg.reportDir(c), o.CallList, reportOpts(d, cfg, c, nil))
+	paths, _, err := writeReports(ctx, j, c, cfg.reportDir(c), o.CallList, reportOpts(d, cfg, c, nil, nil))
 	if err != nil {
 		return err
 	}
@@ -105,21 +105,54 @@ func openCampaign(ctx context.Context, d *Deps, flags flagsSet, g *globalOptions
 }
 
 // reportOpts are the report options for campaign c: the UI language, the configured timezone,
-// the call list by urgency with every number and column of the campaign's list (list, or read
-// again from c.List when nil; a list that is gone or changed only leaves those columns out).
-func reportOpts(d *Deps, cfg *Config, c journal.Campaign, list *roster.List) report.Options {
+// the call list by urgency with every number and column of the campaign's list: from list when
+// given (a follow-up's, held in memory), else read again from c.List (with read, how the send read
+// it; nil: the region only) when the reports are written, keeping only the rows the call list
+// holds — a million rows on one number need none of them. A list that is gone or changed only
+// leaves those columns out.
+func reportOpts(d *Deps, cfg *Config, c journal.Campaign, list *roster.List, read *roster.Options) report.Options {
 	opt := report.Options{Now: cfg.now(d), Lang: cfg.uiLang, Location: cfg.loc, ByUrgency: true}
-	if list == nil && c.List != "" && !c.Test {
-		list, _ = roster.Load(c.List, roster.Options{Region: cfg.Region})
-	}
 	if list != nil {
-		contacts, missing := report.ContactsFromList(list, cfg.CallListColumns)
-		opt.Contacts = contacts
-		for _, m := range missing {
-			cfg.ui().Fprintf(d.Stderr, "WARNING:    call_list_columns: %s\n", localizeText(cfg.ui(), m.String()))
+		opt.Contacts = contactsOf(d, cfg, list)
+		return opt
+	}
+	if c.List == "" || c.Test {
+		return opt
+	}
+	ro := roster.Options{Region: cfg.Region}
+	if read != nil {
+		ro = *read
+	}
+	opt.ContactsFor = func(need map[int]bool) *report.Contacts {
+		var keep func(int) bool
+		if need != nil {
+			keep = func(row int) bool { return need[row] }
 		}
+		l, err := roster.LoadRows(c.List, ro, keep)
+		if err != nil {
+			return nil
+		}
+		return contactsOf(d, cfg, l)
 	}
 	return opt
+}
+
+// allContacts is opt with the contacts of every row of the list read now, for the writers that
+// take them as they are (the page, the list of the unconfirmed, report --out).
+func allContacts(opt report.Options) report.Options {
+	if opt.Contacts == nil && opt.ContactsFor != nil {
+		opt.Contacts, opt.ContactsFor = opt.ContactsFor(nil), nil
+	}
+	return opt
+}
+
+// contactsOf are the call list's contacts from list, warning of call_list_columns it lacks.
+func contactsOf(d *Deps, cfg *Config, list *roster.List) *report.Contacts {
+	contacts, missing := report.ContactsFromList(list, cfg.CallListColumns)
+	for _, m := range missing {
+		cfg.ui().Fprintf(d.Stderr, "WARNING:    call_list_columns: %s\n", localizeText(cfg.ui(), m.String()))
+	}
+	return contacts
 }
 
 // writeReports writes a campaign's report, JSON, call list and call list page into dir, and the

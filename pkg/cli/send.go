@@ -347,7 +347,15 @@ func sendRun(ctx context.Context, d *Deps, o *sendOptions) error {
 	case sess.Added > 0:
 		p.Fprintf(out, "Campaign %s grows: %d more messages to send.\n", c.ID, sess.Added)
 	}
-	return runCampaign(ctx, d, o, cfg, spec, sender, j, c, in, plan.Loaded(), sess.Resumed, primary, backups)
+	// The call list's contacts: a list read from a file is read again when the reports are
+	// written, for the rows on the call list only; a list in memory (a test send, a follow-up)
+	// is passed as it is.
+	var list *roster.List
+	read, fromFile := plan.ListRead()
+	if !fromFile {
+		list = plan.Loaded()
+	}
+	return runCampaign(ctx, d, o, cfg, spec, sender, j, c, in, list, &read, sess.Resumed, primary, backups)
 }
 
 // looksLikeList tells an argument that names a patient list (a .csv/.tsv/.txt file, or a file
@@ -433,7 +441,7 @@ func humanOut(d *Deps, o *sendOptions) io.Writer {
 
 // runCampaign runs the pending deliveries of c, writes its report and returns the exit error.
 func runCampaign(ctx context.Context, d *Deps, o *sendOptions, cfg *Config, spec providerSpec, sender sms.Sender,
-	j *journal.Journal, c journal.Campaign, in campaign.Input, list *roster.List, resumed bool,
+	j *journal.Journal, c journal.Campaign, in campaign.Input, list *roster.List, read *roster.Options, resumed bool,
 	primary campaign.Route, backups []campaign.Route) error {
 	out := humanOut(d, o)
 	p := cfg.ui()
@@ -471,7 +479,7 @@ func runCampaign(ctx context.Context, d *Deps, o *sendOptions, cfg *Config, spec
 		return &exitError{code: ExitInterrupted, err: runErr, hint: resume, hintArgs: []any{again}}
 	}
 
-	paths, ds, err := writeReports(ctx, j, c, cfg.reportDir(c), o.CallList, reportOpts(d, cfg, c, list))
+	paths, ds, err := writeReports(ctx, j, c, cfg.reportDir(c), o.CallList, reportOpts(d, cfg, c, list, read))
 	if err != nil {
 		return err
 	}

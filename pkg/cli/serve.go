@@ -120,11 +120,11 @@ func serveRun(ctx context.Context, d *Deps, o *serveOptions) error {
 		Now:          d.Now,
 		WriteReports: func(ctx context.Context, j *journal.Journal, c journal.Campaign) (report.Paths, error) {
 			// The files `smscast report` writes, with its options.
-			paths, _, err := writeReports(ctx, j, c, cfg.ReportDir, "", reportOpts(d, cfg, c, nil)) // the page serves files from its own folder only
+			paths, _, err := writeReports(ctx, j, c, cfg.ReportDir, "", reportOpts(d, cfg, c, nil, nil)) // the page serves files from its own folder only
 			return paths, err
 		},
 		PageOptions: func(c journal.Campaign) report.Options {
-			return reportOpts(d, cfg, c, nil) // the page sets Lang to its own language
+			return allContacts(reportOpts(d, cfg, c, nil, nil)) // the page sets Lang to its own language
 		},
 		Audit: func(ctx context.Context, j *journal.Journal, action journal.AuditAction, c *journal.Campaign, counts map[string]int) error {
 			return recordAudit(ctx, d, o.g, cfg, o.inv.command, j, action, c, counts)

@@ -96,7 +96,7 @@ func statusRun(ctx context.Context, d *Deps, o *statusOptions) error {
 		// The simulator keeps receipts only in its outbox file: without one there is nothing
 		// to ask, and that is not a failure of anyone's phone.
 		cfg.ui().Fprintf(d.Stderr, "The simulator keeps no delivery receipts without sim.outbox: nothing to refresh for %s.\n", c.ID)
-		paths, _, err := writeReports(ctx, j, c, cfg.reportDir(c), o.CallList, reportOpts(d, cfg, c, nil))
+		paths, _, err := writeReports(ctx, j, c, cfg.reportDir(c), o.CallList, reportOpts(d, cfg, c, nil, nil))
 		if err != nil {
 			return err
 		}
@@ -118,7 +118,7 @@ func statusRun(ctx context.Context, d *Deps, o *statusOptions) error {
 		if err != nil {
 			return failErr(err, "")
 		}
-		opt := reportOpts(d, cfg, c, nil)
+		opt := reportOpts(d, cfg, c, nil, nil)
 		opt.NotDeliveredAfter = report.CallAfter(cfg.CallAfter)
 		paths, _, err := writeReports(ctx, j, c, cfg.reportDir(c), o.CallList, opt)
 		if err != nil {

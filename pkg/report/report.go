@@ -176,6 +176,9 @@ type Options struct {
 	Location *time.Location
 	// ByUrgency orders the call list by who to phone first (see CallList) instead of list order.
 	ByUrgency bool
+	// ContactsFor, when Contacts is nil, gives the contacts of just the rows the call list
+	// holds (need; nil: every row), read from the campaign's list when the reports are written.
+	ContactsFor func(need map[int]bool) *Contacts
 	// Contacts, read from the campaign's list, add to the call list every number of a patient, the
 	// ID, フリガナ and 備考 columns and the clinic's call_list_columns. Without it the call list has
 	// what the journal records: the row, the name and the number texted.

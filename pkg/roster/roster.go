@@ -143,9 +143,17 @@ type List struct {
 // Load reads and classifies a whole list. A list that reads cleanly but has no sendable number
 // (every number invalid, say) is returned without error: Check reports it, and the caller decides.
 func Load(path string, opts Options) (*List, error) {
+	return LoadRows(path, opts, nil)
+}
+
+// LoadRows reads a list as Load does but keeps only the rows keep says (all when keep is nil):
+// the call list of a campaign needs the few rows it names, not a million.
+func LoadRows(path string, opts Options, keep func(row int) bool) (*List, error) {
 	var rows []Row
 	meta, err := Scan(path, opts, func(r Row) error {
-		rows = append(rows, r)
+		if keep == nil || keep(r.Row) {
+			rows = append(rows, r)
+		}
 		return nil
 	})
 	if err != nil {

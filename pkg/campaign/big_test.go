@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smscast/smscast/pkg/internal/rss"
 	"github.com/smscast/smscast/pkg/message"
 )
 
@@ -39,7 +40,7 @@ func TestPlanBigList(t *testing.T) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	t.Logf("%d rows, %d messages in %v on GOMAXPROCS=%d; peak RSS %s (includes writing the file when SMSCAST_BIG_FILE is unset), heap in use %d MB",
-		dry.Rows, dry.Planned, elapsed.Round(time.Millisecond), runtime.GOMAXPROCS(0), peakRSS(), ms.HeapInuse>>20)
+		dry.Rows, dry.Planned, elapsed.Round(time.Millisecond), runtime.GOMAXPROCS(0), rss.Peak(), ms.HeapInuse>>20)
 	if dry.Rows != 1_000_000 {
 		t.Errorf("rows = %d, want 1000000", dry.Rows)
 	}

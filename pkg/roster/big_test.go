@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smscast/smscast/pkg/internal/rss"
 	"github.com/smscast/smscast/pkg/roster/internal/genlist"
 )
 
@@ -42,7 +43,7 @@ func TestCheckBigList(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("%d rows in %v (%.0f rows/s) on GOMAXPROCS=%d; peak RSS %s (includes generating the file when SMSCAST_BIG_FILE is unset)",
-		rep.Rows, elapsed.Round(time.Millisecond), float64(rep.Rows)/elapsed.Seconds(), runtime.GOMAXPROCS(0), peakRSS())
+		rep.Rows, elapsed.Round(time.Millisecond), float64(rep.Rows)/elapsed.Seconds(), runtime.GOMAXPROCS(0), rss.Peak())
 	t.Logf("sendable %d, duplicates %d, landline %d, voip %d, tollfree %d, invalid %d, empty %d, problems %d",
 		rep.Sendable, rep.Duplicates, rep.Landline, rep.VoIP, rep.TollFree, rep.Invalid, rep.Empty, len(rep.Problems))
 	if rep.Rows != 1_000_000 {

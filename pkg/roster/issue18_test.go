@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/text/encoding/japanese"
 
+	"github.com/smscast/smscast/pkg/internal/rss"
 	"github.com/smscast/smscast/pkg/roster/internal/genlist"
 )
 
@@ -214,7 +215,7 @@ func TestCheckOneNumberOnAMillionRows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%d rows in %v; JSON report %d bytes; peak RSS %s", rep.Rows, elapsed.Round(time.Millisecond), len(js), peakRSS())
+	t.Logf("%d rows in %v; JSON report %d bytes; peak RSS %s", rep.Rows, elapsed.Round(time.Millisecond), len(js), rss.Peak())
 	if rep.Rows != 1_000_000 || len(rep.Shared) != 1 || rep.Shared[0].Rows != "2–1000001" || len(rep.Problems) != 1 || len(js) > 4096 {
 		t.Errorf("shared %+v, %d problems, %d bytes of JSON", rep.Shared, len(rep.Problems), len(js))
 	}

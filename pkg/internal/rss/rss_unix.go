@@ -1,6 +1,6 @@
 //go:build unix
 
-package campaign
+package rss
 
 import (
 	"fmt"
@@ -8,8 +8,8 @@ import (
 	"syscall"
 )
 
-// peakRSS is this process's peak resident memory, for the big-list measurement.
-func peakRSS() string {
+// Peak is this process's peak resident memory, "123 MB", for the big-list measurements.
+func Peak() string {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
 		return "unknown"

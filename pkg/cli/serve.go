@@ -168,10 +168,20 @@ func serveRun(ctx context.Context, d *Deps, o *serveOptions) error {
 // SMSCAST_UI_LANG or a locale variable), else Japanese. The terminal falls back to English; the
 // page is for the clinic's staff first, and a clinic's Windows laptop sets no locale variable.
 func pageLang(d *Deps, cfg *Config) string {
-	if strings.TrimSpace(cfg.UILang) == "" && d.getenv("LC_ALL") == "" && d.getenv("LC_MESSAGES") == "" && d.getenv("LANG") == "" {
-		return report.LangJA
+	if strings.TrimSpace(cfg.UILang) != "" {
+		return cfg.uiLang
 	}
-	return cfg.uiLang
+	for _, k := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		switch v := d.getenv(k); {
+		case v == "":
+		case v == "C" || v == "POSIX" || strings.HasPrefix(v, "C.") || strings.HasPrefix(v, "POSIX."):
+			// The C locale is no language (a service, a container): the page's first one.
+			return report.LangJA
+		default:
+			return cfg.uiLang
+		}
+	}
+	return report.LangJA
 }
 
 // openBrowser opens url with the system's opener and does not wait for the browser.

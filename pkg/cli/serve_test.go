@@ -324,6 +324,8 @@ func TestServePageSpeaksTheInterfaceLanguageAndJapaneseWhenNoneIsStated(t *testi
 		{"an English locale is English", map[string]string{"LANG": "en_US.UTF-8"}, "en"},
 		{"a Japanese locale is Japanese", map[string]string{"LANG": "ja_JP.UTF-8"}, "ja"},
 		{"ui_lang ja wins over an English locale", map[string]string{"LANG": "en_US.UTF-8", "SMSCAST_UI_LANG": "ja"}, "ja"},
+		{"the C locale is no language: Japanese", map[string]string{"LANG": "C.UTF-8"}, "ja"},
+		{"LC_ALL=C wins over LANG, and is no language", map[string]string{"LC_ALL": "C", "LANG": "en_US.UTF-8"}, "ja"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newTestEnv(t)

@@ -106,17 +106,11 @@ func acksRun(ctx context.Context, d *Deps, o *acksOptions) error {
 			"campaign %s did not ask for a reply", c.ID)
 	}
 	// Replies come through the provider the campaign was sent with, whatever is configured now.
-	spec, err := lookupProvider(c.Provider)
+	_, sender, err := campaignSender(d, cfg, c)
 	if err != nil {
 		return err
 	}
-	sender, err := spec.build(d, cfg)
-	if err != nil {
-		return asUsage(err, "")
-	}
-	if cl, ok := sender.(io.Closer); ok {
-		defer cl.Close()
-	}
+	defer closeSender(sender)
 	inbox, ok := sender.(sms.Inbox)
 	if !ok {
 		return usageErr("read the replies on the provider's own site, or send messages that ask for a reply through twilio, smsgate or sim",

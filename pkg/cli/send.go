@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/smscast/smscast/pkg/campaign"
 	"github.com/smscast/smscast/pkg/journal"
@@ -121,14 +122,7 @@ accepted is sent again.`,
 	f.BoolVar(&o.Events, "events", false, "print NDJSON events (start, progress, delivery, end) on stdout")
 	f.StringVar(&o.CallList, "call-list", "", "also write the list of patients to phone to this file")
 	f.BoolVar(&o.SmartEncoding, "smart-encoding", false, "replace look-alike characters (curly quotes, dashes) with plain ones")
-	f.String("provider", "", "SMS provider: sim, twilio, karaden or smsgate (default sim)")
-	f.String("region", "", "default country for numbers without a country code (default JP)")
-	f.String("lang", "", "message language: ja or en (default ja)")
-	f.String("journal", "", "journal file (default $XDG_DATA_HOME/smscast/journal.db)")
-	f.String("report-dir", "", "directory for the delivery report (default .)")
-	f.String("templates-dir", "", "directory of your own templates")
-	f.Int("workers", 0, "concurrent requests to the provider (default 4)")
-	f.Float64("rate", 0, "messages per second (default set per provider)")
+	addSendFlags(f)
 	return cmd
 }
 
@@ -714,4 +708,17 @@ func sleepUntil(ctx context.Context, d *Deps, t time.Time) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// addSendFlags are the flags of the settings a send is made with, on send and on serve alike:
+// each sets the config key of its name (flagKeys).
+func addSendFlags(f *pflag.FlagSet) {
+	f.String("provider", "", "SMS provider: sim, twilio, karaden or smsgate (default sim)")
+	f.String("region", "", "default country for numbers without a country code (default JP)")
+	f.String("lang", "", "message language: ja or en (default ja)")
+	f.String("journal", "", "journal file (default $XDG_DATA_HOME/smscast/journal.db)")
+	f.String("report-dir", "", "directory for the delivery report (default .)")
+	f.String("templates-dir", "", "directory of your own templates")
+	f.Int("workers", 0, "concurrent requests to the provider (default 4)")
+	f.Float64("rate", 0, "messages per second (default set per provider)")
 }

@@ -56,14 +56,7 @@ the page says how to resume it.`,
 	f := cmd.Flags()
 	f.StringVar(&o.Addr, "addr", "127.0.0.1:0", "loopback address and port to listen on (port 0: any free port)")
 	f.BoolVar(&o.NoOpen, "no-open", false, "do not open the browser; open the printed address yourself")
-	f.String("provider", "", "SMS provider: sim, twilio, karaden or smsgate (default sim)")
-	f.String("region", "", "default country for numbers without a country code (default JP)")
-	f.String("lang", "", "message language: ja or en (default ja)")
-	f.String("journal", "", "journal file (default $XDG_DATA_HOME/smscast/journal.db)")
-	f.String("report-dir", "", "directory for the delivery report (default .)")
-	f.String("templates-dir", "", "directory of your own templates")
-	f.Int("workers", 0, "concurrent requests to the provider (default 4)")
-	f.Float64("rate", 0, "messages per second (default set per provider)")
+	addSendFlags(f)
 	return cmd
 }
 

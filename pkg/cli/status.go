@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"io"
 	"sort"
 	"strings"
 	"time"
@@ -77,17 +76,11 @@ func statusRun(ctx context.Context, d *Deps, o *statusOptions) error {
 	}
 	defer j.Close()
 	// Receipts come from the provider the campaign was sent with, whatever is configured now.
-	spec, err := lookupProvider(c.Provider)
+	spec, sender, err := campaignSender(d, cfg, c)
 	if err != nil {
 		return err
 	}
-	sender, err := spec.build(d, cfg)
-	if err != nil {
-		return asUsage(err, "")
-	}
-	if cl, ok := sender.(io.Closer); ok {
-		defer cl.Close()
-	}
+	defer closeSender(sender)
 	checker, ok := sender.(sms.StatusChecker)
 	if !ok {
 		return usageErr("", "provider %s cannot report delivery status", c.Provider)
@@ -165,4 +158,18 @@ func statusRun(ctx context.Context, d *Deps, o *statusOptions) error {
 			return &exitError{code: ExitInterrupted, err: errorf("interrupted")}
 		}
 	}
+}
+
+// campaignSender builds the provider campaign c was sent with, whatever is configured now:
+// its receipts and its replies come through it. The caller closes it (closeSender).
+func campaignSender(d *Deps, cfg *Config, c journal.Campaign) (providerSpec, sms.Sender, error) {
+	spec, err := lookupProvider(c.Provider)
+	if err != nil {
+		return spec, nil, err
+	}
+	sender, err := spec.build(d, cfg)
+	if err != nil {
+		return spec, nil, asUsage(err, "")
+	}
+	return spec, sender, nil
 }

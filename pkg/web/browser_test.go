@@ -44,36 +44,36 @@ func TestTheWholeFlowInARealBrowser(t *testing.T) {
 		chromedp.WaitVisible("#file", chromedp.ByID),
 		shot("1-list-empty"),
 		chromedp.SetUploadFiles("#file", []string{list}, chromedp.ByID),
-		chromedp.Click(`form[enctype] button[type=submit]`, chromedp.ByQuery),
+		load(chromedp.Click(`form[enctype] button[type=submit]`, chromedp.ByQuery)),
 		chromedp.WaitVisible("#check", chromedp.ByID),
 		shot("2-list-checked"),
-		chromedp.Click("#to-message", chromedp.ByID),
+		load(chromedp.Click("#to-message", chromedp.ByID)),
 		chromedp.WaitVisible("#template", chromedp.ByID),
 		chromedp.SetValue("#template", "outage", chromedp.ByID),
-		chromedp.Submit("#message-form", chromedp.ByID),
+		load(chromedp.Submit("#message-form", chromedp.ByID)),
 		chromedp.WaitVisible("#preview", chromedp.ByID),
-		chromedp.Click("#next-patient", chromedp.ByID),
+		load(chromedp.Click("#next-patient", chromedp.ByID)),
 		// The next patient's page, not the old one still on screen (its nodes go when it goes).
 		chromedp.WaitVisible(`#preview[data-index="2"]`, chromedp.ByQuery),
 		shot("3-message"),
-		chromedp.Click("#to-confirm", chromedp.ByID),
+		load(chromedp.Click("#to-confirm", chromedp.ByID)),
 		chromedp.WaitVisible("#real-send", chromedp.ByID),
 		chromedp.Evaluate(`document.getElementById("send-real").disabled`, &disabledBefore),
 		shot("4-confirm"),
 		chromedp.SendKeys("#count", "60", chromedp.ByID),
 		chromedp.Evaluate(`document.getElementById("send-real").disabled`, &disabledAfter),
-		chromedp.Click("#send-real", chromedp.ByID),
+		load(chromedp.Click("#send-real", chromedp.ByID)),
 		chromedp.WaitVisible("#run", chromedp.ByID),
 		chromedp.Sleep(500*time.Millisecond),
 		shot("5-sending"),
 		chromedp.WaitVisible("#to-result", chromedp.ByID),
 		chromedp.Text("#run", &runText, chromedp.ByID),
 		shot("6-sent"),
-		chromedp.Click("#to-result", chromedp.ByID),
+		load(chromedp.Click("#to-result", chromedp.ByID)),
 		chromedp.WaitVisible("#report", chromedp.ByID),
 		chromedp.Text("main", &resultText, chromedp.ByQuery),
 		shot("7-result"),
-		chromedp.Click("#open-call", chromedp.ByID),
+		load(chromedp.Click("#open-call", chromedp.ByID)),
 		chromedp.WaitVisible("#call-frame", chromedp.ByID),
 		chromedp.Sleep(500*time.Millisecond),
 		chromedp.Evaluate(`document.getElementById("call-frame").contentDocument.body.innerText`, &callText),
@@ -155,6 +155,16 @@ func newBrowser(t *testing.T, ts *tserver) *browser {
 	return br
 }
 
+// load runs action, a click or a submit that leaves the page, and returns once the next page has
+// loaded: a wait for a selector alone may find it on the old page, whose nodes then vanish
+// ("No node with given id found").
+func load(action chromedp.Action) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		_, err := chromedp.RunResponse(ctx, action)
+		return err
+	})
+}
+
 // shot saves the whole page as name.png.
 func (br *browser) shot(name string) chromedp.Action {
 	return chromedp.ActionFunc(func(ctx context.Context) error {
@@ -195,27 +205,27 @@ func TestTheFirstPagesInEnglishInARealBrowser(t *testing.T) {
 		chromedp.WaitVisible("#file", chromedp.ByID),
 		br.shot("en-1-list-empty"),
 		chromedp.SetUploadFiles("#file", []string{list}, chromedp.ByID),
-		chromedp.Click(`form[enctype] button[type=submit]`, chromedp.ByQuery),
+		load(chromedp.Click(`form[enctype] button[type=submit]`, chromedp.ByQuery)),
 		chromedp.WaitVisible("#check", chromedp.ByID),
 		chromedp.Text("main", &listText, chromedp.ByQuery),
 		br.shot("en-2-list-checked"),
-		chromedp.Click("#to-message", chromedp.ByID),
+		load(chromedp.Click("#to-message", chromedp.ByID)),
 		chromedp.WaitVisible("#template", chromedp.ByID),
 		chromedp.SetValue("#template", "outage", chromedp.ByID),
-		chromedp.Submit("#message-form", chromedp.ByID),
+		load(chromedp.Submit("#message-form", chromedp.ByID)),
 		chromedp.WaitVisible("#preview", chromedp.ByID),
 		br.shot("en-3-message"),
-		chromedp.Click("#to-confirm", chromedp.ByID),
+		load(chromedp.Click("#to-confirm", chromedp.ByID)),
 		chromedp.WaitVisible("#real-send", chromedp.ByID),
 		chromedp.Text("main", &confirmText, chromedp.ByQuery),
 		br.shot("en-4-confirm"),
 		// Wait for the new page by its language: the old page's #real-send is visible until the
 		// browser replaces it, and a node read from it then is gone.
-		chromedp.Click("#lang-ja", chromedp.ByID),
+		load(chromedp.Click("#lang-ja", chromedp.ByID)),
 		chromedp.WaitVisible(`html[lang="ja"] #real-send`, chromedp.ByQuery),
 		chromedp.Text("main", &jaText, chromedp.ByQuery),
 		chromedp.AttributeValue("html", "lang", &jaLang, nil, chromedp.ByQuery),
-		chromedp.Click("#lang-en", chromedp.ByID),
+		load(chromedp.Click("#lang-en", chromedp.ByID)),
 		chromedp.WaitVisible(`html[lang="en"] #real-send`, chromedp.ByQuery),
 		chromedp.AttributeValue("html", "lang", &enLang, nil, chromedp.ByQuery),
 	)
